@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lmnic: driver, adapter model, tools and testbed.
+#
+#   make                 build lmnic.ko against the running kernel (KDIR=...)
+#   make install         install it (modules_install + depmod)
+#   make demo            boot guests with lmnic adapters and show lmnic at work
+#   make check           every test; T='pytest args' selects a subset
+#   make modules-all     build for all testbed kernels, W=1 (+ C=1 on debug)
+#   make qemu|kernels    build the emulator / provide the testbed kernels
+#   make deps            install build and test dependencies (Debian)
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+PYTHON := /usr/bin/python3
+KERNELS := stock-6.1 stock-6.12 debug-6.12
+export PATH := /usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a
+
+deps:
+	@scripts/deps.sh
+
+qemu: deps
+	@scripts/qemu.sh build
+
+kernels: deps
+	@scripts/kernels.sh ensure
+
+modules-all: kernels
+	@set -e; for k in $(KERNELS); do \
+		echo "  BUILD   $$k"; scripts/build-modules.sh $$k >/dev/null; \
+	done
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,build/host/%,$(UNIT_SRCS))
+UNIT_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iinclude
+
+unit: $(UNIT_BINS)
+
+build/host/%: tests/unit/%.c include/lmnic_hw.h
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< -lcmocka
+
+check: qemu kernels
+	@$(PYTHON) tests/check.py $(T)
+
+demo: qemu kernels
+	@$(PYTHON) tests/demo.py
+
+clean:
+	rm -rf build
+	find . \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name 'modules.order' -o -name 'Module.symvers' \) \
+		-not -path './.git/*' -delete
+
+.PHONY: all modules install deps qemu kernels modules-all unit check demo clean

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+/* lmnic: devlink instance */
+
+#include <linux/bitfield.h>
+#include <net/devlink.h>
+
+#include "lmnic.h"
+
+static int lmnic_devlink_info_get(struct devlink *devlink,
+				  struct devlink_info_req *req,
+				  struct netlink_ext_ack *extack)
+{
+	struct lmnic_dev *ld = devlink_priv(devlink);
+	char buf[32];
+	int err;
+
+	snprintf(buf, sizeof(buf), "%016llx", ld->serial);
+	err = devlink_info_serial_number_put(req, buf);
+	if (err)
+		return err;
+
+	snprintf(buf, sizeof(buf), "%lu.%lu",
+		 FIELD_GET(LMNIC_VERSION_MAJOR, ld->hw_version),
+		 FIELD_GET(LMNIC_VERSION_MINOR, ld->hw_version));
+	err = devlink_info_version_fixed_put(req, "asic.rev", buf);
+	if (err)
+		return err;
+
+	snprintf(buf, sizeof(buf), "%u", ld->layout_version);
+	return devlink_info_version_running_put(req, "fw.state_layout", buf);
+}
+
+static const struct devlink_ops lmnic_devlink_ops = {
+	.info_get = lmnic_devlink_info_get,
+};
+
+struct lmnic_dev *lmnic_devlink_alloc(struct device *dev)
+{
+	struct devlink *devlink;
+
+	devlink = devlink_alloc(&lmnic_devlink_ops, sizeof(struct lmnic_dev), dev);
+	if (!devlink)
+		return NULL;
+	return devlink_priv(devlink);
+}
+
+void lmnic_devlink_free(struct lmnic_dev *ld)
+{
+	devlink_free(priv_to_devlink(ld));
+}
+
+int lmnic_devlink_register(struct lmnic_dev *ld)
+{
+	devlink_register(priv_to_devlink(ld));
+	return 0;
+}
+
+void lmnic_devlink_unregister(struct lmnic_dev *ld)
+{
+	devlink_unregister(priv_to_devlink(ld));
+}

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/* lmnic: PCI probe and remove */
+
+#include <linux/interrupt.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+
+#include "lmnic.h"
+
+static const struct pci_device_id lmnic_pci_tbl[] = {
+	{ PCI_DEVICE(LMNIC_PCI_VENDOR_ID, LMNIC_PCI_DEVICE_ID) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, lmnic_pci_tbl);
+
+static irqreturn_t lmnic_admin_irq(int irq, void *data)
+{
+	return IRQ_HANDLED;
+}
+
+static int lmnic_irq_init(struct lmnic_dev *ld)
+{
+	struct pci_dev *pdev = ld->pdev;
+	int n;
+
+	n = pci_alloc_irq_vectors(pdev, LMNIC_MSIX_VECTORS, LMNIC_MSIX_VECTORS,
+				  PCI_IRQ_MSIX);
+	if (n < 0)
+		return n;
+
+	return request_irq(pci_irq_vector(pdev, LMNIC_VEC_ADMIN),
+			   lmnic_admin_irq, 0, LMNIC_DRV_NAME "-admin", ld);
+}
+
+static void lmnic_irq_fini(struct lmnic_dev *ld)
+{
+	free_irq(pci_irq_vector(ld->pdev, LMNIC_VEC_ADMIN), ld);
+	pci_free_irq_vectors(ld->pdev);
+}
+
+static int lmnic_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
+{
+	struct device *dev = &pdev->dev;
+	struct lmnic_dev *ld;
+	int err;
+
+	ld = lmnic_devlink_alloc(dev);
+	if (!ld)
+		return -ENOMEM;
+	ld->pdev = pdev;
+	pci_set_drvdata(pdev, ld);
+
+	err = pci_enable_device_mem(pdev);
+	if (err)
+		goto err_free_devlink;
+
+	err = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (err)
+		goto err_disable_device;
+
+	err = pci_request_mem_regions(pdev, LMNIC_DRV_NAME);
+	if (err)
+		goto err_disable_device;
+
+	pci_set_master(pdev);
+
+	ld->regs = pci_iomap(pdev, LMNIC_BAR_REGS, LMNIC_REGS_SIZE);
+	if (!ld->regs) {
+		err = -ENOMEM;
+		goto err_release_regions;
+	}
+
+	err = lmnic_hw_init(ld);
+	if (err)
+		goto err_unmap_regs;
+
+	err = lmnic_irq_init(ld);
+	if (err) {
+		dev_err(dev, "cannot set up interrupts: %pe\n", ERR_PTR(err));
+		goto err_unmap_regs;
+	}
+
+	err = lmnic_devlink_register(ld);
+	if (err)
+		goto err_free_irqs;
+
+	dev_info(dev, "lmnic adapter, serial %016llx, state memory %llu MiB\n",
+		 ld->serial, ld->state_size >> 20);
+	return 0;
+
+err_free_irqs:
+	lmnic_irq_fini(ld);
+err_unmap_regs:
+	pci_iounmap(pdev, ld->regs);
+err_release_regions:
+	pci_clear_master(pdev);
+	pci_release_mem_regions(pdev);
+err_disable_device:
+	pci_disable_device(pdev);
+err_free_devlink:
+	lmnic_devlink_free(ld);
+	return err;
+}
+
+static void lmnic_remove(struct pci_dev *pdev)
+{
+	struct lmnic_dev *ld = pci_get_drvdata(pdev);
+
+	lmnic_devlink_unregister(ld);
+	lmnic_irq_fini(ld);
+	lmnic_wr32(ld, LMNIC_REG_CTRL, LMNIC_CTRL_RESET);
+	pci_iounmap(pdev, ld->regs);
+	pci_clear_master(pdev);
+	pci_release_mem_regions(pdev);
+	pci_disable_device(pdev);
+	lmnic_devlink_free(ld);
+}
+
+static struct pci_driver lmnic_driver = {
+	.name = LMNIC_DRV_NAME,
+	.id_table = lmnic_pci_tbl,
+	.probe = lmnic_probe,
+	.remove = lmnic_remove,
+};
+module_pci_driver(lmnic_driver);
+
+MODULE_DESCRIPTION("lmnic network adapter driver");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,307 @@
+/*
+ * lmnic PCIe network adapter: PCI/QOM shell
+ *
+ * The register map and layouts are defined in lmnic_hw.h, shared with the
+ * Linux driver; Documentation/lmnic-hw.rst in the lmnic tree specifies them.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/module.h"
+#include "qemu/units.h"
+#include "qapi/error.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/pcie.h"
+#include "hw/pci/msix.h"
+#include "hw/qdev-properties.h"
+#include "migration/vmstate.h"
+#include "net/net.h"
+#include "sysemu/sysemu.h"
+#include "trace.h"
+
+#include "lmnic_hw.h"
+
+#define TYPE_LMNIC "lmnic"
+OBJECT_DECLARE_SIMPLE_TYPE(LmnicState, LMNIC)
+
+#define LMNIC_PCIE_CAP_OFFSET   0xe0
+#define LMNIC_STATE_SIZE_MIN    (1 * MiB)
+
+struct LmnicState {
+    PCIDevice parent_obj;
+
+    MemoryRegion mmio;
+    MemoryRegion state_region;
+    NICState *nic;
+
+    /* adapter state memory (BAR2), mapped sparsely */
+    uint8_t *state_mem;
+
+    uint32_t status;
+    uint32_t scratch;
+
+    /* properties */
+    NICConf conf;
+    uint64_t state_size;
+    uint64_t serial;
+};
+
+static void lmnic_reset_regs(LmnicState *s)
+{
+    s->scratch = 0;
+    s->status = LMNIC_STATUS_READY;
+    trace_lmnic_reset();
+}
+
+static uint64_t lmnic_mmio_read(void *opaque, hwaddr addr, unsigned size)
+{
+    LmnicState *s = opaque;
+    uint64_t val = 0;
+
+    switch (addr) {
+    case LMNIC_REG_MAGIC:
+        val = LMNIC_MAGIC;
+        break;
+    case LMNIC_REG_VERSION:
+        val = FIELD_PREP(LMNIC_VERSION_MAJOR, LMNIC_HW_VERSION_MAJOR) |
+              FIELD_PREP(LMNIC_VERSION_MINOR, 0);
+        break;
+    case LMNIC_REG_LAYOUT:
+        val = LMNIC_LAYOUT_VERSION;
+        break;
+    case LMNIC_REG_CAPS:
+        val = LMNIC_CAP_STATE_MEM;
+        break;
+    case LMNIC_REG_SERIAL_LO:
+        val = (uint32_t)s->serial;
+        break;
+    case LMNIC_REG_SERIAL_HI:
+        val = s->serial >> 32;
+        break;
+    case LMNIC_REG_STATE_SIZE_LO:
+        val = (uint32_t)s->state_size;
+        break;
+    case LMNIC_REG_STATE_SIZE_HI:
+        val = s->state_size >> 32;
+        break;
+    case LMNIC_REG_CTRL:
+        val = 0;
+        break;
+    case LMNIC_REG_STATUS:
+        val = s->status;
+        break;
+    case LMNIC_REG_SCRATCH:
+        val = s->scratch;
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "lmnic: read of unknown register 0x%" HWADDR_PRIx "\n",
+                      addr);
+        break;
+    }
+    trace_lmnic_mmio_read(addr, val);
+    return val;
+}
+
+static void lmnic_mmio_write(void *opaque, hwaddr addr, uint64_t val,
+                             unsigned size)
+{
+    LmnicState *s = opaque;
+
+    trace_lmnic_mmio_write(addr, val);
+    switch (addr) {
+    case LMNIC_REG_CTRL:
+        if (val & LMNIC_CTRL_RESET) {
+            lmnic_reset_regs(s);
+        }
+        break;
+    case LMNIC_REG_SCRATCH:
+        s->scratch = val;
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "lmnic: write of 0x%" PRIx64 " to read-only or unknown "
+                      "register 0x%" HWADDR_PRIx "\n", val, addr);
+        break;
+    }
+}
+
+static const MemoryRegionOps lmnic_mmio_ops = {
+    .read = lmnic_mmio_read,
+    .write = lmnic_mmio_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 4,
+        .max_access_size = 4,
+    },
+};
+
+static uint64_t lmnic_state_read(void *opaque, hwaddr addr, unsigned size)
+{
+    LmnicState *s = opaque;
+
+    return ldn_le_p(s->state_mem + addr, size);
+}
+
+static void lmnic_state_write(void *opaque, hwaddr addr, uint64_t val,
+                              unsigned size)
+{
+    LmnicState *s = opaque;
+
+    stn_le_p(s->state_mem + addr, size, val);
+}
+
+static const MemoryRegionOps lmnic_state_ops = {
+    .read = lmnic_state_read,
+    .write = lmnic_state_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+};
+
+static ssize_t lmnic_receive(NetClientState *nc, const uint8_t *buf,
+                             size_t size)
+{
+    trace_lmnic_rx_drop(size);
+    return size;
+}
+
+static NetClientInfo lmnic_net_info = {
+    .type = NET_CLIENT_DRIVER_NIC,
+    .size = sizeof(NICState),
+    .receive = lmnic_receive,
+};
+
+static void lmnic_realize(PCIDevice *pdev, Error **errp)
+{
+    LmnicState *s = LMNIC(pdev);
+    DeviceState *dev = DEVICE(pdev);
+
+    if (s->state_size < LMNIC_STATE_SIZE_MIN || !is_power_of_2(s->state_size)) {
+        error_setg(errp, "lmnic: state-size must be a power of two of at "
+                   "least %u bytes", (unsigned)LMNIC_STATE_SIZE_MIN);
+        return;
+    }
+
+    pci_config_set_interrupt_pin(pdev->config, 1);
+
+    if (pcie_endpoint_cap_init(pdev, LMNIC_PCIE_CAP_OFFSET) < 0) {
+        error_setg(errp, "lmnic: failed to add the PCIe capability");
+        return;
+    }
+
+    memory_region_init_io(&s->mmio, OBJECT(s), &lmnic_mmio_ops, s,
+                          "lmnic-regs", LMNIC_REGS_SIZE);
+    pci_register_bar(pdev, LMNIC_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY,
+                     &s->mmio);
+
+    /* Untouched pages of the state memory cost no host memory. */
+    s->state_mem = qemu_anon_ram_alloc(s->state_size, NULL, false, false);
+    if (!s->state_mem) {
+        error_setg(errp, "lmnic: cannot map %" PRIu64 " bytes of state memory",
+                   s->state_size);
+        goto err_pcie;
+    }
+    memory_region_init_io(&s->state_region, OBJECT(s), &lmnic_state_ops, s,
+                          "lmnic-state", s->state_size);
+    pci_register_bar(pdev, LMNIC_BAR_STATE,
+                     PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                     PCI_BASE_ADDRESS_MEM_PREFETCH,
+                     &s->state_region);
+
+    if (msix_init_exclusive_bar(pdev, LMNIC_MSIX_VECTORS, LMNIC_BAR_MSIX,
+                                errp)) {
+        goto err_state;
+    }
+    msix_vector_use(pdev, LMNIC_VEC_ADMIN);
+
+    qemu_macaddr_default_if_unset(&s->conf.macaddr);
+    s->nic = qemu_new_nic(&lmnic_net_info, &s->conf,
+                          object_get_typename(OBJECT(s)), dev->id,
+                          &dev->mem_reentrancy_guard, s);
+    qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
+
+    lmnic_reset_regs(s);
+    return;
+
+err_state:
+    qemu_anon_ram_free(s->state_mem, s->state_size);
+    s->state_mem = NULL;
+err_pcie:
+    pcie_cap_exit(pdev);
+}
+
+static void lmnic_exit(PCIDevice *pdev)
+{
+    LmnicState *s = LMNIC(pdev);
+
+    qemu_del_nic(s->nic);
+    msix_unuse_all_vectors(pdev);
+    msix_uninit_exclusive_bar(pdev);
+    qemu_anon_ram_free(s->state_mem, s->state_size);
+    s->state_mem = NULL;
+    pcie_cap_exit(pdev);
+}
+
+static void lmnic_qdev_reset(DeviceState *dev)
+{
+    lmnic_reset_regs(LMNIC(dev));
+}
+
+static const VMStateDescription lmnic_vmstate = {
+    .name = "lmnic",
+    .unmigratable = 1,
+};
+
+static Property lmnic_properties[] = {
+    DEFINE_NIC_PROPERTIES(LmnicState, conf),
+    DEFINE_PROP_SIZE("state-size", LmnicState, state_size, 256 * MiB),
+    DEFINE_PROP_UINT64("serial", LmnicState, serial, 0x4c4d000000000001ULL),
+    DEFINE_PROP_END_OF_LIST(),
+};
+
+static void lmnic_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+
+    k->realize = lmnic_realize;
+    k->exit = lmnic_exit;
+    k->vendor_id = LMNIC_PCI_VENDOR_ID;
+    k->device_id = LMNIC_PCI_DEVICE_ID;
+    k->revision = LMNIC_PCI_REVISION;
+    k->class_id = PCI_CLASS_NETWORK_ETHERNET;
+
+    dc->desc = "lmnic network adapter";
+    dc->reset = lmnic_qdev_reset;
+    dc->vmsd = &lmnic_vmstate;
+    device_class_set_props(dc, lmnic_properties);
+    set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
+}
+
+static const TypeInfo lmnic_info = {
+    .name = TYPE_LMNIC,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(LmnicState),
+    .class_init = lmnic_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_PCIE_DEVICE },
+        { }
+    },
+};
+
+static void lmnic_register_types(void)
+{
+    type_register_static(&lmnic_info);
+}
+
+type_init(lmnic_register_types)

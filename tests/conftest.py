@@ -1,0 +1,69 @@
+"""pytest wiring of the lmnic testbed: shared guests, and a splat guard that
+fails the test during which any guest's kernel reported a splat."""
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from testbed.pool import Pool  # noqa: E402
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Note the shared guests the selected tests use, to boot them side by
+    side from the start: a parametrized `kernel` means guest g-KERNEL, and
+    @pytest.mark.guest_kernels(...) names kernels outright."""
+    kernels = set()
+    for item in items:
+        params = getattr(item, "callspec", None)
+        if "pool" in item.fixturenames and params and "kernel" in params.params:
+            kernels.add(params.params["kernel"])
+        for mark in item.iter_markers("guest_kernels"):
+            kernels.update(mark.args)
+    config.lmnic_kernels = sorted(kernels)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "guest_kernels(*kernels): the test uses "
+                            "the shared guest g-KERNEL of each")
+
+
+@pytest.fixture(scope="session")
+def pool(request):
+    p = Pool()
+    kernels = getattr(request.config, "lmnic_kernels", [])
+    try:
+        p.prestart({f"g-{k}": (k, {}) for k in kernels})
+    except Exception:  # noqa: BLE001 - each test reports its own failure
+        pass
+    yield p
+    p.close()
+
+
+def _safe(nodeid):
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid)[-120:]
+
+
+@pytest.fixture(autouse=True)
+def splat_guard(request, pool):
+    """Keep each guest's console output of this test, and fail the test if it
+    holds a kernel splat."""
+    before = {name: g.console_offset() for name, g in pool.guests.items()}
+    yield
+    found = []
+    logdir = pool.workdir / _safe(request.node.nodeid)
+    for name, g in pool.guests.items():
+        since = before.get(name, 0)
+        with open(g.console, "rb") as f:
+            f.seek(since)
+            text = f.read()
+        if text:
+            logdir.mkdir(parents=True, exist_ok=True)
+            (logdir / f"{name}.console.log").write_bytes(text)
+        found += [f"{name}: {line}" for line in g.splats(since)]
+    if found:
+        pytest.fail("kernel splat in a guest:\n" + "\n".join(found[:40]),
+                    pytrace=False)

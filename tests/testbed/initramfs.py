@@ -1,0 +1,102 @@
+"""Build a guest initramfs: busybox, Debian's ethtool/ip/devlink with their
+libraries, lmnic's modules for one kernel, the needed stock modules and the
+guest-side scripts of tests/guest/."""
+
+import gzip
+import lzma
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .paths import BUILD, ENV, TOP, kernel_env
+
+BINARIES = ("/usr/sbin/ethtool", "/usr/sbin/devlink", "/usr/bin/ip",
+            "/usr/bin/sha256sum")
+# Stock modules a guest may load, with what they depend on.
+STOCK_MODULES = ("e1000e", "virtio_net", "virtio_pci")
+
+
+def _libs(binary):
+    out = subprocess.run(["ldd", binary], capture_output=True, text=True,
+                         check=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if "=>" in parts and len(parts) >= 3 and parts[2].startswith("/"):
+            yield parts[2]
+        elif parts and parts[0].startswith("/"):
+            yield parts[0]
+
+
+def _copy(src, root, dest=None):
+    dest = root / (dest or src).lstrip("/")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(os.path.realpath(src), dest)
+
+
+def _stock_modules(kenv, root):
+    """Unpack the wanted stock modules and their dependencies, uncompressed."""
+    if not kenv["MODROOT"]:
+        return
+    kver = kenv["KVER"]
+    moddir = Path(kenv["MODROOT"]) / "lib/modules" / kver
+    deps = {}
+    for line in (moddir / "modules.dep").read_text().splitlines():
+        mod, _, rest = line.partition(":")
+        deps[mod] = rest.split()
+    by_name = {Path(m).name.split(".ko")[0].replace("-", "_"): m for m in deps}
+    want, seen = [by_name[m] for m in STOCK_MODULES if m in by_name], set()
+    while want:
+        mod = want.pop()
+        if mod in seen:
+            continue
+        seen.add(mod)
+        want.extend(deps[mod])
+    out = root / "lib/modules" / kver
+    for mod in seen:
+        src = moddir / mod
+        dest = out / mod
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if mod.endswith(".xz"):
+            dest = dest.with_suffix("")
+            dest.write_bytes(lzma.decompress(src.read_bytes()))
+        else:
+            shutil.copy2(src, dest)
+    subprocess.run(["depmod", "-b", str(root), kver], check=True, env=ENV)
+
+
+def build(kernel, modules):
+    """Return the path of an initramfs for KERNEL holding MODULES (.ko paths)."""
+    kenv = kernel_env(kernel)
+    out = BUILD / kernel / "initramfs.cpio.gz"
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for d in ("bin", "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev",
+                  "tmp", "run", "etc", "root", "lmnic", "lib64"):
+            (root / d).mkdir(parents=True, exist_ok=True)
+        _copy("/bin/busybox", root)
+        for binary in BINARIES:
+            _copy(binary, root)
+            for lib in _libs(binary):
+                _copy(lib, root)
+        for mod in modules:
+            _copy(str(mod), root, "lmnic/" + Path(mod).name)
+        _stock_modules(kenv, root)
+        for f in (TOP / "tests/guest").iterdir():
+            _copy(str(f), root, "lmnic/" + f.name)
+        shutil.copy2(TOP / "tests/guest/init", root / "init")
+        (root / "etc/passwd").write_text(
+            "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n")
+        (root / "etc/group").write_text("root:x:0:\nnogroup:x:65534:\n")
+        (root / "etc/kernel").write_text(kernel + "\n")
+        files = subprocess.run(["find", "."], cwd=root, capture_output=True,
+                               text=True, check=True).stdout
+        cpio = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"],
+                              cwd=root, input=files.encode(),
+                              capture_output=True, check=True).stdout
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp_out = out.with_suffix(".tmp")
+    tmp_out.write_bytes(gzip.compress(cpio, compresslevel=1))
+    tmp_out.replace(out)
+    return out

@@ -1,0 +1,71 @@
+"""Guests shared by the tests of one session: each is booted once, on first
+use, and stopped when the session ends."""
+
+import os
+import subprocess
+from pathlib import Path
+
+from . import initramfs
+from .guest import Guest
+from .paths import BUILD, ENV, TOP
+
+
+class Pool:
+    def __init__(self, workdir=None):
+        self.workdir = Path(workdir or BUILD / "test-logs")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        # One L2 segment per session; the port keeps concurrent runs apart.
+        self.segment_port = 20000 + os.getpid() % 20000
+        self.guests = {}
+        self._modules = {}
+        self._initrds = {}
+
+    def build_modules(self, kernel):
+        """Build lmnic's modules for KERNEL; return (ok, log, paths)."""
+        if kernel not in self._modules:
+            res = subprocess.run([str(TOP / "scripts/build-modules.sh"), kernel],
+                                 capture_output=True, text=True, env=ENV)
+            paths = [Path(p) for p in res.stdout.split()]
+            self._modules[kernel] = (res.returncode == 0, res.stderr, paths)
+        return self._modules[kernel]
+
+    def modules(self, kernel):
+        ok, log, paths = self.build_modules(kernel)
+        if not ok:
+            raise RuntimeError(f"modules for {kernel} did not build:\n{log}")
+        return paths
+
+    def initrd(self, kernel):
+        if kernel not in self._initrds:
+            self._initrds[kernel] = initramfs.build(kernel, self.modules(kernel))
+        return self._initrds[kernel]
+
+    def new_guest(self, name, kernel, **kw):
+        """A guest outside the pool (the caller stops it)."""
+        kw.setdefault("segment_port", self.segment_port)
+        return Guest(name, kernel, self.initrd(kernel), self.workdir, **kw)
+
+    def get(self, name, kernel, **kw):
+        """The pool's guest NAME, booted on first use."""
+        return self.boot({name: (kernel, kw)})[name]
+
+    def prestart(self, specs):
+        """Start every guest of SPECS {name: (kernel, kwargs)} not yet
+        running, without waiting for it: guests boot side by side."""
+        for name, (kernel, kw) in specs.items():
+            g = self.guests.get(name)
+            if g is None or not g.alive():
+                self.guests[name] = self.new_guest(name, kernel, **kw).start()
+
+    def boot(self, specs):
+        """Boot every guest of SPECS not yet running, all at once, and return
+        them by name once each is ready."""
+        self.prestart(specs)
+        for name in specs:
+            self.guests[name].wait_ready()
+        return {name: self.guests[name] for name in specs}
+
+    def close(self):
+        for g in self.guests.values():
+            g.stop()
+        self.guests.clear()
