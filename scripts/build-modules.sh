@@ -13,6 +13,14 @@ checks=${2:-}
 out=$top/build/$k
 eval "$("$top/scripts/kernels.sh" env "$k")"
 
+# Same inputs, same modules: reuse a finished build.
+key=$( (echo "$KDIR" "$checks"; cd "$top" && find Kbuild drivers include kunit \
+	tests/modules scripts/build-modules.sh -type f | sort | xargs cat) | sha256sum)
+if [ -f "$out/.inputs" ] && [ "$(cat "$out/.inputs")" = "$key" ]; then
+	find "$out" -name '*.ko' | sort
+	exit 0
+fi
+
 # A private copy per kernel: out-of-tree objects land beside their sources.
 rm -rf "$out"
 mkdir -p "$out"
@@ -35,4 +43,5 @@ if grep -E 'warning:|error:' "$logf" >&2; then
 	echo "build-modules: $k: warnings (full log in $logf)" >&2
 	exit 1
 fi
+echo "$key" >"$out/.inputs"
 find "$out" -name '*.ko' | sort

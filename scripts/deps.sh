@@ -14,7 +14,7 @@ PKGS=(
 	# firmware for the guests
 	qemu-system-data seabios ipxe-qemu
 	# guest userland
-	busybox-static ethtool iproute2
+	busybox-static ethtool iproute2 pciutils
 	# host-side tests and tools
 	python3-pytest libcmocka-dev libnl-3-dev libnl-genl-3-dev clang
 	socat

@@ -72,6 +72,8 @@ ensure_stock() {
 	# The headers' Makefile includes its -common twin by absolute path.
 	sed -i "s|^include /usr/src/|include $dir/usr/src/|" \
 		"$dir"/usr/src/linux-headers-*-amd64/Makefile
+	# A .deb ships no modules.dep: depmod makes it at install time.
+	depmod -b "$dir" "$(basename "$(ls -d "$dir"/lib/modules/*)")"
 	touch "$dir/.done"
 }
 
@@ -136,6 +138,12 @@ check_config() {
 
 env_of() {
 	local dir kver
+	case $1 in
+	stock-*) dir=$(stock_dir "$1") ;;
+	debug-6.12) dir=$(debug_dir) ;;
+	*) log "unknown kernel $1"; exit 1 ;;
+	esac
+	[ -f "$dir/.done" ] || { log "$1 is not ready: run make kernels"; exit 1; }
 	case $1 in
 	stock-*)
 		dir=$(stock_dir "$1")

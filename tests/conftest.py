@@ -12,18 +12,18 @@ sys.path.insert(0, str(Path(__file__).parent))
 from testbed.pool import Pool  # noqa: E402
 
 
-def pytest_collection_modifyitems(session, config, items):
+def pytest_collection_finish(session):
     """Note the shared guests the selected tests use, to boot them side by
     side from the start: a parametrized `kernel` means guest g-KERNEL, and
     @pytest.mark.guest_kernels(...) names kernels outright."""
     kernels = set()
-    for item in items:
+    for item in session.items:
         params = getattr(item, "callspec", None)
         if "pool" in item.fixturenames and params and "kernel" in params.params:
             kernels.add(params.params["kernel"])
         for mark in item.iter_markers("guest_kernels"):
             kernels.update(mark.args)
-    config.lmnic_kernels = sorted(kernels)
+    session.config.lmnic_kernels = sorted(kernels)
 
 
 def pytest_configure(config):
@@ -57,12 +57,10 @@ def splat_guard(request, pool):
     logdir = pool.workdir / _safe(request.node.nodeid)
     for name, g in pool.guests.items():
         since = before.get(name, 0)
-        with open(g.console, "rb") as f:
-            f.seek(since)
-            text = f.read()
+        text = g.console_since(since)
         if text:
             logdir.mkdir(parents=True, exist_ok=True)
-            (logdir / f"{name}.console.log").write_bytes(text)
+            (logdir / f"{name}.console.log").write_text(text)
         found += [f"{name}: {line}" for line in g.splats(since)]
     if found:
         pytest.fail("kernel splat in a guest:\n" + "\n".join(found[:40]),

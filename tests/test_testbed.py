@@ -43,24 +43,35 @@ def test_bind_unbind(pool, kernel):
         assert "unreferenced object" not in leaks, leaks
 
 
+SPLATS = {
+    "kasan": ("lmnic_splat_kasan", "KASAN: slab-out-of-bounds"),
+    "lockdep": ("lmnic_splat_lockdep", "possible circular locking dependency"),
+}
+
+
 @pytest.fixture(scope="module")
-def splat_guest(pool):
-    """A debug guest of its own: a splat disables lockdep for the rest of
-    its life, so it is never shared."""
-    g = pool.new_guest("splat", "debug-6.12", nics=0).start().wait_ready()
-    yield g
-    g.stop()
+def splat_guests(pool):
+    """A debug guest of its own per kind of splat, never shared: a KASAN
+    report turns lockdep off, and any splat taints the kernel."""
+    guests = {k: pool.new_guest(f"splat-{k}", "debug-6.12", nics=0).start()
+              for k in SPLATS}
+    try:
+        for g in guests.values():
+            g.wait_ready()
+        yield guests
+    finally:
+        for g in guests.values():
+            g.stop()
 
 
-@pytest.mark.parametrize("kind,module,needle", [
-    ("kasan", "lmnic_splat_kasan", "KASAN: slab-out-of-bounds"),
-    ("lockdep", "lmnic_splat_lockdep", "possible circular locking dependency"),
-])
-def test_splat_detector(splat_guest, kind, module, needle):
-    since = splat_guest.console_offset()
-    assert splat_guest.splats(since) == []
-    splat_guest.run(f"insmod /lmnic/{module}.ko")
-    splat_guest.run("sleep 1")
-    found = splat_guest.splats(since)
+@pytest.mark.parametrize("kind", SPLATS)
+def test_splat_detector(splat_guests, kind):
+    g = splat_guests[kind]
+    module, needle = SPLATS[kind]
+    since = g.console_offset()
+    assert g.splats(since) == []
+    g.run(f"insmod /lmnic/{module}.ko")
+    g.run("sleep 1")
+    found = g.splats(since)
     assert found, f"the detector missed the {kind} report"
-    assert needle in splat_guest.console_text()[since:]
+    assert needle in g.console_since(since)

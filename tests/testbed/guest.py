@@ -204,9 +204,16 @@ class Guest:
         except FileNotFoundError:
             return 0
 
+    def console_since(self, since):
+        """The console log from byte offset SINCE on."""
+        try:
+            with open(self.console, "rb") as f:
+                f.seek(since)
+                return f.read().decode(errors="replace")
+        except FileNotFoundError:
+            return ""
+
     def splats(self, since=0):
         """Lines of the console log from byte SINCE on that report a splat."""
-        with open(self.console, "rb") as f:
-            f.seek(since)
-            text = f.read().decode(errors="replace")
-        return [line for line in text.splitlines() if SPLAT_RE.search(line)]
+        return [line for line in self.console_since(since).splitlines()
+                if SPLAT_RE.search(line)]

@@ -13,7 +13,8 @@ from pathlib import Path
 from .paths import BUILD, ENV, TOP, kernel_env
 
 BINARIES = ("/usr/sbin/ethtool", "/usr/sbin/devlink", "/usr/bin/ip",
-            "/usr/bin/sha256sum")
+            "/usr/bin/lspci", "/usr/bin/sha256sum")
+DATA = ("/usr/share/misc/pci.ids",)
 # Stock modules a guest may load, with what they depend on.
 STOCK_MODULES = ("e1000e", "virtio_net", "virtio_pci")
 
@@ -63,7 +64,8 @@ def _stock_modules(kenv, root):
             dest.write_bytes(lzma.decompress(src.read_bytes()))
         else:
             shutil.copy2(src, dest)
-    subprocess.run(["depmod", "-b", str(root), kver], check=True, env=ENV)
+    subprocess.run(["depmod", "-b", str(root), kver], check=True, env=ENV,
+                   capture_output=True)
 
 
 def build(kernel, modules):
@@ -80,6 +82,8 @@ def build(kernel, modules):
             _copy(binary, root)
             for lib in _libs(binary):
                 _copy(lib, root)
+        for f in DATA:
+            _copy(f, root)
         for mod in modules:
             _copy(str(mod), root, "lmnic/" + Path(mod).name)
         _stock_modules(kenv, root)
