@@ -16,8 +16,10 @@
 
 #ifdef __KERNEL__
 #include <linux/bits.h>
+#include <linux/build_bug.h>
 #include <linux/types.h>
 #else
+#include <assert.h>
 #include <linux/types.h>
 #ifndef BIT
 #define BIT(n)			(1UL << (n))
@@ -45,9 +47,27 @@
 #define LMNIC_BAR_MSIX		4	/* MSI-X table and PBA */
 #define LMNIC_REGS_SIZE		0x10000
 
-/* MSI-X vector 0 serves the admin queue and adapter errors. */
+/* Limits */
+#define LMNIC_MAX_VPORTS	16
+#define LMNIC_MAX_QP		4	/* queue pairs per vport */
+#define LMNIC_MAX_MAC_FILTERS	32	/* unicast + multicast per vport */
+#define LMNIC_RSS_KEY_SIZE	40
+#define LMNIC_RSS_TABLE_SIZE	128
+#define LMNIC_RING_MIN		64
+#define LMNIC_RING_MAX		4096	/* entries, a power of two */
+#define LMNIC_MIN_MTU		68
+#define LMNIC_MAX_MTU		9000
+#define LMNIC_MAX_FRAME		(LMNIC_MAX_MTU + 18)	/* + ethernet + VLAN */
+#define LMNIC_RX_BUF_MIN	256
+#define LMNIC_RX_BUF_MAX	16384
+
+/*
+ * MSI-X: vector 0 serves the admin queue and adapter errors; every queue
+ * pair is given a vector of its own (1 .. LMNIC_MSIX_VECTORS - 1) by the
+ * driver when it creates the queue pair.
+ */
 #define LMNIC_VEC_ADMIN		0
-#define LMNIC_MSIX_VECTORS	1
+#define LMNIC_MSIX_VECTORS	(1 + LMNIC_MAX_VPORTS * LMNIC_MAX_QP)
 
 /* Identification block: read-only */
 #define LMNIC_REG_ID_START	0x0000
@@ -57,15 +77,25 @@
 #define LMNIC_VERSION_MINOR	GENMASK(15, 0)
 #define LMNIC_VERSION_MAJOR	GENMASK(31, 16)
 #define LMNIC_HW_VERSION_MAJOR	1
+#define LMNIC_HW_VERSION_MINOR	1
 #define LMNIC_REG_LAYOUT	0x0008	/* state-memory layout version */
 #define LMNIC_LAYOUT_VERSION	1
 #define LMNIC_REG_CAPS		0x000c
 #define LMNIC_CAP_STATE_MEM	BIT(0)
+#define LMNIC_CAP_RSS		BIT(1)
+#define LMNIC_CAP_TX_CSUM	BIT(2)
+#define LMNIC_CAP_RX_CSUM	BIT(3)
 #define LMNIC_REG_SERIAL_LO	0x0010
 #define LMNIC_REG_SERIAL_HI	0x0014
 #define LMNIC_REG_STATE_SIZE_LO	0x0018	/* BAR2 size in bytes */
 #define LMNIC_REG_STATE_SIZE_HI	0x001c
-#define LMNIC_REG_ID_END	0x001c
+#define LMNIC_REG_TOPOLOGY	0x0020
+#define LMNIC_TOPO_VPORTS	GENMASK(7, 0)	/* vports on this adapter */
+#define LMNIC_TOPO_MAX_QP	GENMASK(15, 8)	/* queue pairs per vport */
+#define LMNIC_REG_VPORT_BLOCK	0x0024	/* bytes per vport state block */
+#define LMNIC_REG_MAC_LO	0x0028	/* base MAC address, bytes 0..3 */
+#define LMNIC_REG_MAC_HI	0x002c	/* bytes 4..5 in [15:0] */
+#define LMNIC_REG_ID_END	0x002c
 
 /* Control block */
 #define LMNIC_REG_CTRL_START	0x0100
@@ -74,10 +104,351 @@
 #define LMNIC_REG_STATUS	0x0104
 #define LMNIC_STATUS_READY	BIT(0)	/* reset complete, registers usable */
 #define LMNIC_STATUS_FATAL	BIT(1)	/* adapter stopped on a fatal error */
+#define LMNIC_STATUS_LINK	BIT(2)	/* physical port link up */
 #define LMNIC_REG_SCRATCH	0x0108	/* read/write, no side effects */
 #define LMNIC_REG_CTRL_END	0x0108
 
+/* Admin queue block */
+#define LMNIC_REG_AQ_START	0x0200
+#define LMNIC_REG_AQ_BASE_LO	0x0200	/* ring DMA address, 64-byte aligned */
+#define LMNIC_REG_AQ_BASE_HI	0x0204
+#define LMNIC_REG_AQ_LEN	0x0208	/* entries: power of two, 2..256 */
+#define LMNIC_REG_AQ_HEAD	0x020c	/* read-only: next entry the device takes */
+#define LMNIC_REG_AQ_TAIL	0x0210	/* doorbell: next entry the driver fills */
+#define LMNIC_REG_AQ_CTRL	0x0214
+#define LMNIC_AQ_CTRL_ENABLE	BIT(0)
+#define LMNIC_AQ_LEN_MAX	256
+#define LMNIC_REG_AQ_END	0x0214
+
+/*
+ * Interrupt block. After the device sends vector N it masks it until the
+ * driver writes 1 to LMNIC_REG_VEC_ENABLE(N); an event in between is sent
+ * at the unmask. LMNIC_REG_VEC_ITR(N) is the least time between two
+ * interrupts on vector N, in microseconds (0: no moderation).
+ */
+#define LMNIC_REG_INTR_START	0x0400
+#define LMNIC_REG_VEC_ENABLE(n)	(0x0400 + (n) * 8)	/* write 1: unmask */
+#define LMNIC_REG_VEC_ITR(n)	(0x0404 + (n) * 8)
+#define LMNIC_ITR_MAX_US	10000
+#define LMNIC_REG_INTR_END	LMNIC_REG_VEC_ITR(LMNIC_MSIX_VECTORS - 1)
+
+/*
+ * Doorbells: the producer index of each ring (0 .. ring size - 1). Writing
+ * TX tells the device that the descriptors up to, not including, the index
+ * are ready; writing RX posts the buffers up to it. A ring holds at most
+ * size - 1 entries in flight.
+ */
+#define LMNIC_REG_DB_START	0x1000
+#define LMNIC_REG_DB(vport, qp, rx) \
+	(0x1000 + (((vport) * LMNIC_MAX_QP + (qp)) * 2 + (rx)) * 4)
+#define LMNIC_REG_DB_END	LMNIC_REG_DB(LMNIC_MAX_VPORTS - 1, LMNIC_MAX_QP - 1, 1)
+
 /* An MMIO read of a dead or removed adapter returns all ones. */
 #define LMNIC_DEAD_READ		0xffffffffU
+
+/*
+ * TX descriptor, written by the driver. A frame is one or more descriptors,
+ * the last with EOP. With CSUM, the device stores the 16-bit ones'
+ * complement checksum of the bytes from csum_start to the end of the frame
+ * at csum_start + csum_offset. The device sets DD in the flags of the EOP
+ * descriptor once the whole frame is sent (or dropped) and its buffers are
+ * free again.
+ */
+struct lmnic_tx_desc {
+	__le64 addr;
+	__le16 len;
+	__le16 csum_start;
+	__le16 csum_offset;
+	__le16 flags;
+};
+
+#define LMNIC_TXD_EOP		BIT(0)
+#define LMNIC_TXD_CSUM		BIT(1)
+#define LMNIC_TXD_DD		BIT(15)
+
+/* RX descriptor as the driver posts it: one buffer for one frame. */
+struct lmnic_rx_desc {
+	__le64 addr;
+	__le16 buf_len;
+	__le16 rsvd0;
+	__le32 rsvd1;
+};
+
+/* The same slot as the device writes it back when a frame has landed. */
+struct lmnic_rx_cmpl {
+	__le32 rss_hash;
+	__le32 mark;
+	__le16 len;
+	__le16 vlan_tci;
+	__le16 rsvd;
+	__le16 flags;
+};
+
+#define LMNIC_RXC_L4_CSUM_OK	BIT(0)	/* TCP/UDP checksum verified */
+#define LMNIC_RXC_L4_CSUM_BAD	BIT(1)
+#define LMNIC_RXC_RSS_VALID	BIT(2)
+#define LMNIC_RXC_RSS_L4	BIT(3)	/* hash covered L4 ports */
+#define LMNIC_RXC_MARK_VALID	BIT(4)
+#define LMNIC_RXC_VLAN		BIT(5)	/* frame carried vlan_tci (left in) */
+#define LMNIC_RXC_DD		BIT(15)
+
+/*
+ * Admin queue descriptor, 64 bytes. The driver fills opcode, vport and the
+ * parameters and clears flags but IRQ; the device writes status and sets
+ * DD when done, and raises LMNIC_VEC_ADMIN if IRQ was set. Data larger
+ * than the inline parameters travels in a buffer at buf_addr.
+ */
+struct lmnic_aq_desc {
+	__le16 opcode;
+	__le16 flags;
+	__le16 status;
+	__le16 vport;
+	__le64 buf_addr;
+	__le32 buf_len;
+	__le32 rsvd;
+	union {
+		__u8 raw[40];
+		struct lmnic_aq_vport_cfg {
+			__u8 mac[6];
+			__le16 mtu;
+			__le16 num_qp;
+			__le16 rsvd;
+			__le32 flags;	/* LMNIC_VPF_* */
+		} vport_cfg;
+		struct lmnic_aq_queue {
+			__le64 tx_base;
+			__le64 rx_base;
+			__le16 qp;
+			__le16 tx_size;
+			__le16 rx_size;
+			__le16 rx_buf_len;
+			__le16 vector;
+			__le16 rsvd[3];
+		} queue;
+		struct lmnic_aq_info {	/* written by the device */
+			__le32 vport_block;
+			__le32 layout;
+			__le16 num_vports;
+			__le16 max_qp;
+			__le32 caps;
+		} info;
+	} p;
+};
+
+#define LMNIC_AQF_DD		BIT(0)
+#define LMNIC_AQF_IRQ		BIT(1)
+
+enum lmnic_aq_opcode {
+	LMNIC_AQ_NOP		= 0x0000,
+	LMNIC_AQ_GET_INFO	= 0x0001,
+	LMNIC_AQ_VPORT_ENABLE	= 0x0010,	/* vport_cfg: MAC, MTU, queues, flags */
+	LMNIC_AQ_VPORT_DISABLE	= 0x0011,
+	LMNIC_AQ_VPORT_RESET	= 0x0012,	/* back to power-on state */
+	LMNIC_AQ_SET_CONFIG	= 0x0013,	/* vport_cfg of an enabled vport */
+	LMNIC_AQ_SET_MAC_FILTERS = 0x0014,	/* buf: struct lmnic_mac_filter[] */
+	LMNIC_AQ_SET_VLAN_FILTER = 0x0015,	/* buf: 512-byte VLAN bitmap */
+	LMNIC_AQ_SET_RSS	= 0x0016,	/* buf: struct lmnic_sm_rss */
+	LMNIC_AQ_QUEUE_CREATE	= 0x0020,	/* queue */
+	LMNIC_AQ_QUEUE_DESTROY	= 0x0021,	/* queue.qp */
+};
+
+/* Admin command status, in lmnic_aq_desc.status */
+enum lmnic_aq_status {
+	LMNIC_AQS_OK		= 0,
+	LMNIC_AQS_EINVAL	= 1,	/* bad parameter */
+	LMNIC_AQS_ENOENT	= 2,	/* no such vport, queue or entry */
+	LMNIC_AQS_EBUSY		= 3,	/* object in a state that forbids it */
+	LMNIC_AQS_ENOSPC	= 4,	/* table full */
+	LMNIC_AQS_EOPNOTSUPP	= 5,	/* unknown opcode */
+	LMNIC_AQS_EIO		= 6,	/* DMA failed */
+	LMNIC_AQS_EEXIST	= 7,	/* entry exists */
+	LMNIC_AQS_EBADIMAGE	= 8,	/* state image failed validation */
+	LMNIC_AQS_EVERSION	= 9,	/* state image of another layout */
+};
+
+/* ------------------------------------------------------------------------
+ * State memory (BAR2)
+ *
+ * 0 .. LMNIC_SM_VPORT_BASE-1: the adapter block (struct lmnic_sm_adapter).
+ * Then one block per vport, LMNIC_REG_VPORT_BLOCK bytes apart. A vport's
+ * block is its whole hardware state and the datapath uses it in place: the
+ * "native format" that migration copies. It starts with a header and a
+ * table of sections; a section flagged HOST holds values that only make
+ * sense on one host (DMA addresses, vectors, ring indices).
+ * All fields are little endian.
+ */
+#define LMNIC_SM_VPORT_BASE	0x10000
+
+struct lmnic_sm_adapter {
+	__le32 magic;			/* LMNIC_SM_ADAPTER_MAGIC */
+	__le32 layout;
+	__le64 rx_no_vport;		/* frames no vport accepted */
+	__le64 rx_runt;			/* frames shorter than an ethernet header */
+	__le64 tx_wire;			/* frames sent out of the port */
+	__le64 rx_wire;			/* frames received from the port */
+};
+
+#define LMNIC_SM_ADAPTER_MAGIC	0x41534d4c	/* "LMSA" */
+
+enum lmnic_sm_section_type {
+	LMNIC_SEC_CONFIG	= 1,	/* struct lmnic_sm_config */
+	LMNIC_SEC_MAC_FILTERS	= 2,	/* struct lmnic_mac_filter[32] */
+	LMNIC_SEC_VLAN_FILTER	= 3,	/* 4096-bit bitmap */
+	LMNIC_SEC_RSS		= 4,	/* struct lmnic_sm_rss */
+	LMNIC_SEC_QUEUES	= 5,	/* struct lmnic_sm_queue[4] */
+	LMNIC_SEC_QUEUES_HOST	= 6,	/* struct lmnic_sm_queue_host[4], HOST */
+	LMNIC_SEC_COUNTERS	= 7,	/* struct lmnic_sm_counters */
+	LMNIC_SEC_MAX		= 8,
+};
+
+struct lmnic_sm_section {
+	__le16 type;			/* enum lmnic_sm_section_type */
+	__le16 flags;			/* LMNIC_SECF_* */
+	__le32 offset;			/* from the start of the block */
+	__le32 size;
+	__le32 rsvd;
+};
+
+#define LMNIC_SECF_HOST		BIT(0)	/* host-specific: rebased on restore */
+
+struct lmnic_sm_vport_hdr {
+	__le32 magic;			/* LMNIC_SM_VPORT_MAGIC */
+	__le16 layout;			/* LMNIC_LAYOUT_VERSION */
+	__le16 num_sections;
+	__le32 block_size;
+	__le32 generation;		/* bumped by every configuration change */
+	__le16 vport;			/* index on this adapter (host-specific) */
+	__le16 rsvd0;
+	__le32 state;			/* LMNIC_VPS_* */
+	__le32 rsvd1[2];
+	struct lmnic_sm_section sections[LMNIC_SEC_MAX];
+};
+
+#define LMNIC_SM_VPORT_MAGIC	0x50564d4c	/* "LMVP" */
+
+/* lmnic_sm_vport_hdr.state */
+#define LMNIC_VPS_ENABLED	BIT(0)
+
+/* lmnic_sm_config.flags and lmnic_aq_vport_cfg.flags */
+#define LMNIC_VPF_PROMISC	BIT(0)
+#define LMNIC_VPF_ALLMULTI	BIT(1)
+#define LMNIC_VPF_BROADCAST	BIT(2)	/* accept broadcast */
+#define LMNIC_VPF_VLAN_FILTER	BIT(3)	/* drop tagged frames not in the bitmap */
+#define LMNIC_VPF_RX_CSUM	BIT(4)	/* verify TCP/UDP checksums */
+#define LMNIC_VPF_RSS		BIT(5)	/* spread by RSS; else queue 0 */
+#define LMNIC_VPF_ALL		GENMASK(5, 0)
+
+struct lmnic_sm_config {
+	__u8 mac[6];			/* primary unicast address */
+	__le16 mtu;
+	__le16 num_qp;			/* queue pairs in use */
+	__le16 num_filters;		/* entries used in MAC_FILTERS */
+	__le32 flags;			/* LMNIC_VPF_* */
+};
+
+struct lmnic_mac_filter {
+	__u8 addr[6];
+	__le16 flags;			/* LMNIC_MACF_* */
+};
+
+#define LMNIC_MACF_VALID	BIT(0)
+
+#define LMNIC_VLAN_BITMAP_SIZE	(4096 / 8)
+
+struct lmnic_sm_rss {
+	__u8 key[LMNIC_RSS_KEY_SIZE];
+	__le32 hash_types;		/* LMNIC_RSS_HASH_* */
+	__le32 rsvd;
+	__u8 table[LMNIC_RSS_TABLE_SIZE];	/* queue pair per bucket */
+};
+
+#define LMNIC_RSS_HASH_IPV4	BIT(0)
+#define LMNIC_RSS_HASH_TCP4	BIT(1)
+#define LMNIC_RSS_HASH_UDP4	BIT(2)
+#define LMNIC_RSS_HASH_IPV6	BIT(3)
+#define LMNIC_RSS_HASH_TCP6	BIT(4)
+#define LMNIC_RSS_HASH_UDP6	BIT(5)
+#define LMNIC_RSS_HASH_ALL	GENMASK(5, 0)
+
+/* Portable part of a queue pair's context. */
+struct lmnic_sm_queue {
+	__le16 tx_size;
+	__le16 rx_size;
+	__le16 rx_buf_len;
+	__le16 flags;			/* LMNIC_QF_* */
+	__le32 rsvd[2];
+};
+
+#define LMNIC_QF_ENABLED	BIT(0)
+
+/* Host-specific part of a queue pair's context. */
+struct lmnic_sm_queue_host {
+	__le64 tx_base;
+	__le64 rx_base;
+	__le16 tx_head;			/* next descriptor the device takes */
+	__le16 tx_tail;			/* last doorbell */
+	__le16 rx_head;
+	__le16 rx_tail;
+	__le16 vector;
+	__le16 rsvd[3];
+};
+
+struct lmnic_sm_queue_counters {
+	__le64 tx_packets;
+	__le64 tx_bytes;
+	__le64 rx_packets;
+	__le64 rx_bytes;
+	__le64 rx_no_buffer;		/* dropped: no RX buffer posted */
+	__le64 tx_errors;		/* dropped: bad descriptor or DMA error */
+};
+
+struct lmnic_sm_counters {
+	struct lmnic_sm_queue_counters q[LMNIC_MAX_QP];
+	__le64 rx_unicast;
+	__le64 rx_multicast;
+	__le64 rx_broadcast;
+	__le64 rx_vlan_drop;		/* tagged with a VLAN not in the filter */
+	__le64 rx_oversize;		/* longer than the MTU or the buffer */
+	__le64 rx_csum_bad;
+	__le64 tx_local;		/* delivered to a sibling vport */
+	__le64 tx_wire;			/* sent out of the physical port */
+};
+
+/* Section placement in a layout-1 vport block */
+#define LMNIC_SM_OFF_CONFIG	0x0100
+#define LMNIC_SM_OFF_MAC_FILTERS 0x0200
+#define LMNIC_SM_OFF_VLAN	0x0400
+#define LMNIC_SM_OFF_RSS	0x0600
+#define LMNIC_SM_OFF_QUEUES	0x0700
+#define LMNIC_SM_OFF_QUEUES_HOST 0x0800
+#define LMNIC_SM_OFF_COUNTERS	0x0900
+#define LMNIC_SM_FIXED_END	0x1000
+
+static_assert(sizeof(struct lmnic_tx_desc) == 16);
+static_assert(sizeof(struct lmnic_rx_desc) == 16);
+static_assert(sizeof(struct lmnic_rx_cmpl) == 16);
+static_assert(sizeof(struct lmnic_aq_desc) == 64);
+static_assert(sizeof(struct lmnic_sm_section) == 16);
+static_assert(sizeof(struct lmnic_sm_vport_hdr) == 32 + 16 * LMNIC_SEC_MAX);
+static_assert(sizeof(struct lmnic_sm_config) == 16);
+static_assert(sizeof(struct lmnic_mac_filter) == 8);
+static_assert(sizeof(struct lmnic_sm_rss) == 176);
+static_assert(sizeof(struct lmnic_sm_queue) == 16);
+static_assert(sizeof(struct lmnic_sm_queue_host) == 32);
+static_assert(sizeof(struct lmnic_sm_counters) == 48 * LMNIC_MAX_QP + 64);
+static_assert(LMNIC_SM_OFF_MAC_FILTERS - LMNIC_SM_OFF_CONFIG >=
+		    sizeof(struct lmnic_sm_config));
+static_assert(LMNIC_SM_OFF_VLAN - LMNIC_SM_OFF_MAC_FILTERS >=
+		    LMNIC_MAX_MAC_FILTERS * sizeof(struct lmnic_mac_filter));
+static_assert(LMNIC_SM_OFF_RSS - LMNIC_SM_OFF_VLAN >= LMNIC_VLAN_BITMAP_SIZE);
+static_assert(LMNIC_SM_OFF_QUEUES - LMNIC_SM_OFF_RSS >= sizeof(struct lmnic_sm_rss));
+static_assert(LMNIC_SM_OFF_QUEUES_HOST - LMNIC_SM_OFF_QUEUES >=
+		    LMNIC_MAX_QP * sizeof(struct lmnic_sm_queue));
+static_assert(LMNIC_SM_OFF_COUNTERS - LMNIC_SM_OFF_QUEUES_HOST >=
+		    LMNIC_MAX_QP * sizeof(struct lmnic_sm_queue_host));
+static_assert(LMNIC_SM_FIXED_END - LMNIC_SM_OFF_COUNTERS >=
+		    sizeof(struct lmnic_sm_counters));
+static_assert(sizeof(struct lmnic_sm_vport_hdr) <= LMNIC_SM_OFF_CONFIG);
+static_assert(sizeof(struct lmnic_sm_adapter) <= LMNIC_SM_VPORT_BASE);
 
 #endif /* _LMNIC_HW_H */

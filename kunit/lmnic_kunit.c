@@ -6,6 +6,7 @@
 
 #include <kunit/test.h>
 #include <linux/bitfield.h>
+#include <linux/if_vlan.h>
 #include <linux/module.h>
 
 #include "lmnic.h"
@@ -51,10 +52,89 @@ static void lmnic_check_id_rejects_versions(struct kunit *test)
 					  LMNIC_LAYOUT_VERSION + 1));
 }
 
+static void lmnic_aq_status_maps_to_errno(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, 0, lmnic_aq_status_to_errno(LMNIC_AQS_OK));
+	KUNIT_EXPECT_EQ(test, -EINVAL, lmnic_aq_status_to_errno(LMNIC_AQS_EINVAL));
+	KUNIT_EXPECT_EQ(test, -ENOENT, lmnic_aq_status_to_errno(LMNIC_AQS_ENOENT));
+	KUNIT_EXPECT_EQ(test, -EBUSY, lmnic_aq_status_to_errno(LMNIC_AQS_EBUSY));
+	KUNIT_EXPECT_EQ(test, -ENOSPC, lmnic_aq_status_to_errno(LMNIC_AQS_ENOSPC));
+	KUNIT_EXPECT_EQ(test, -EOPNOTSUPP,
+			lmnic_aq_status_to_errno(LMNIC_AQS_EOPNOTSUPP));
+	KUNIT_EXPECT_EQ(test, -EEXIST, lmnic_aq_status_to_errno(LMNIC_AQS_EEXIST));
+	KUNIT_EXPECT_EQ(test, -EBADMSG,
+			lmnic_aq_status_to_errno(LMNIC_AQS_EBADIMAGE));
+	KUNIT_EXPECT_EQ(test, -EPROTO,
+			lmnic_aq_status_to_errno(LMNIC_AQS_EVERSION));
+	/* anything the driver does not know is an I/O error, never success */
+	KUNIT_EXPECT_EQ(test, -EIO, lmnic_aq_status_to_errno(LMNIC_AQS_EIO));
+	KUNIT_EXPECT_EQ(test, -EIO, lmnic_aq_status_to_errno(0xbeef));
+}
+
+static void lmnic_ring_index_arithmetic(struct kunit *test)
+{
+	struct lmnic_ring r = { .size = 64 };
+
+	KUNIT_EXPECT_EQ(test, 1, lmnic_ring_next(&r, 0));
+	KUNIT_EXPECT_EQ(test, 0, lmnic_ring_next(&r, 63));
+
+	/* empty: all but one slot free */
+	KUNIT_EXPECT_EQ(test, 63, lmnic_ring_unused(&r));
+	r.next_to_use = 10;
+	KUNIT_EXPECT_EQ(test, 53, lmnic_ring_unused(&r));
+	/* producer wrapped past the end */
+	r.next_to_clean = 60;
+	r.next_to_use = 5;
+	KUNIT_EXPECT_EQ(test, 54, lmnic_ring_unused(&r));
+	/* full */
+	r.next_to_use = 59;
+	KUNIT_EXPECT_EQ(test, 0, lmnic_ring_unused(&r));
+}
+
+static void lmnic_qp_vectors_are_distinct(struct kunit *test)
+{
+	DECLARE_BITMAP(seen, LMNIC_MSIX_VECTORS) = {};
+	u16 v, q, vec;
+
+	for (v = 0; v < LMNIC_MAX_VPORTS; v++) {
+		for (q = 0; q < LMNIC_MAX_QP; q++) {
+			vec = lmnic_qp_vector(v, q);
+			KUNIT_EXPECT_NE(test, LMNIC_VEC_ADMIN, vec);
+			KUNIT_EXPECT_LT(test, vec, LMNIC_MSIX_VECTORS);
+			KUNIT_EXPECT_FALSE(test, test_and_set_bit(vec, seen));
+		}
+	}
+}
+
+static void lmnic_rx_buf_len_fits_mtu(struct kunit *test)
+{
+	unsigned int mtu;
+
+	for (mtu = LMNIC_MIN_MTU; mtu <= LMNIC_MAX_MTU; mtu += 7) {
+		u16 len = lmnic_rx_buf_len(mtu);
+
+		KUNIT_EXPECT_GE(test, len, mtu + ETH_HLEN + VLAN_HLEN);
+		KUNIT_EXPECT_LE(test, len, LMNIC_RX_BUF_MAX);
+		KUNIT_EXPECT_EQ(test, 0, len % 64);
+	}
+}
+
+static void lmnic_descriptor_layout(struct kunit *test)
+{
+	struct lmnic_rx_desc d = { .rsvd1 = 0 };
+	struct lmnic_rx_cmpl *c = (struct lmnic_rx_cmpl *)&d;
+
+	/* A freshly posted RX descriptor never reads as completed. */
+	KUNIT_EXPECT_EQ(test, 0, le16_to_cpu(c->flags) & LMNIC_RXC_DD);
+	KUNIT_EXPECT_EQ(test, 14, offsetof(struct lmnic_tx_desc, flags));
+	KUNIT_EXPECT_EQ(test, 14, offsetof(struct lmnic_rx_cmpl, flags));
+}
+
 static struct kunit_case lmnic_hw_cases[] = {
 	KUNIT_CASE(lmnic_check_id_accepts_supported),
 	KUNIT_CASE(lmnic_check_id_rejects_foreign),
 	KUNIT_CASE(lmnic_check_id_rejects_versions),
+	KUNIT_CASE(lmnic_aq_status_maps_to_errno),
 	{}
 };
 
@@ -63,7 +143,20 @@ static struct kunit_suite lmnic_hw_suite = {
 	.test_cases = lmnic_hw_cases,
 };
 
-kunit_test_suites(&lmnic_hw_suite);
+static struct kunit_case lmnic_txrx_cases[] = {
+	KUNIT_CASE(lmnic_ring_index_arithmetic),
+	KUNIT_CASE(lmnic_qp_vectors_are_distinct),
+	KUNIT_CASE(lmnic_rx_buf_len_fits_mtu),
+	KUNIT_CASE(lmnic_descriptor_layout),
+	{}
+};
+
+static struct kunit_suite lmnic_txrx_suite = {
+	.name = "lmnic_txrx",
+	.test_cases = lmnic_txrx_cases,
+};
+
+kunit_test_suites(&lmnic_hw_suite, &lmnic_txrx_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the lmnic driver");
 MODULE_LICENSE("GPL");

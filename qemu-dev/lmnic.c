@@ -3,6 +3,7 @@
  *
  * The register map and layouts are defined in lmnic_hw.h, shared with the
  * Linux driver; Documentation/lmnic-hw.rst in the lmnic tree specifies them.
+ * Register behaviour, the admin queue and the datapath are in lmnic_core.c.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -18,89 +19,17 @@
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "net/net.h"
-#include "sysemu/sysemu.h"
 #include "trace.h"
 
-#include "lmnic_hw.h"
-
-#define TYPE_LMNIC "lmnic"
-OBJECT_DECLARE_SIMPLE_TYPE(LmnicState, LMNIC)
+#include "lmnic_core.h"
 
 #define LMNIC_PCIE_CAP_OFFSET   0xe0
-#define LMNIC_STATE_SIZE_MIN    (1 * MiB)
-
-struct LmnicState {
-    PCIDevice parent_obj;
-
-    MemoryRegion mmio;
-    MemoryRegion state_region;
-    NICState *nic;
-
-    /* adapter state memory (BAR2), mapped sparsely */
-    uint8_t *state_mem;
-
-    uint32_t status;
-    uint32_t scratch;
-
-    /* properties */
-    NICConf conf;
-    uint64_t state_size;
-    uint64_t serial;
-};
-
-static void lmnic_reset_regs(LmnicState *s)
-{
-    s->scratch = 0;
-    s->status = LMNIC_STATUS_READY;
-    trace_lmnic_reset();
-}
+#define LMNIC_STATE_SIZE_MIN    (4 * MiB)
 
 static uint64_t lmnic_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
-    LmnicState *s = opaque;
-    uint64_t val = 0;
+    uint64_t val = lmnic_core_read(opaque, addr);
 
-    switch (addr) {
-    case LMNIC_REG_MAGIC:
-        val = LMNIC_MAGIC;
-        break;
-    case LMNIC_REG_VERSION:
-        val = FIELD_PREP(LMNIC_VERSION_MAJOR, LMNIC_HW_VERSION_MAJOR) |
-              FIELD_PREP(LMNIC_VERSION_MINOR, 0);
-        break;
-    case LMNIC_REG_LAYOUT:
-        val = LMNIC_LAYOUT_VERSION;
-        break;
-    case LMNIC_REG_CAPS:
-        val = LMNIC_CAP_STATE_MEM;
-        break;
-    case LMNIC_REG_SERIAL_LO:
-        val = (uint32_t)s->serial;
-        break;
-    case LMNIC_REG_SERIAL_HI:
-        val = s->serial >> 32;
-        break;
-    case LMNIC_REG_STATE_SIZE_LO:
-        val = (uint32_t)s->state_size;
-        break;
-    case LMNIC_REG_STATE_SIZE_HI:
-        val = s->state_size >> 32;
-        break;
-    case LMNIC_REG_CTRL:
-        val = 0;
-        break;
-    case LMNIC_REG_STATUS:
-        val = s->status;
-        break;
-    case LMNIC_REG_SCRATCH:
-        val = s->scratch;
-        break;
-    default:
-        qemu_log_mask(LOG_GUEST_ERROR,
-                      "lmnic: read of unknown register 0x%" HWADDR_PRIx "\n",
-                      addr);
-        break;
-    }
     trace_lmnic_mmio_read(addr, val);
     return val;
 }
@@ -108,24 +37,8 @@ static uint64_t lmnic_mmio_read(void *opaque, hwaddr addr, unsigned size)
 static void lmnic_mmio_write(void *opaque, hwaddr addr, uint64_t val,
                              unsigned size)
 {
-    LmnicState *s = opaque;
-
     trace_lmnic_mmio_write(addr, val);
-    switch (addr) {
-    case LMNIC_REG_CTRL:
-        if (val & LMNIC_CTRL_RESET) {
-            lmnic_reset_regs(s);
-        }
-        break;
-    case LMNIC_REG_SCRATCH:
-        s->scratch = val;
-        break;
-    default:
-        qemu_log_mask(LOG_GUEST_ERROR,
-                      "lmnic: write of 0x%" PRIx64 " to read-only or unknown "
-                      "register 0x%" HWADDR_PRIx "\n", val, addr);
-        break;
-    }
+    lmnic_core_write(opaque, addr, val);
 }
 
 static const MemoryRegionOps lmnic_mmio_ops = {
@@ -170,8 +83,7 @@ static const MemoryRegionOps lmnic_state_ops = {
 static ssize_t lmnic_receive(NetClientState *nc, const uint8_t *buf,
                              size_t size)
 {
-    trace_lmnic_rx_drop(size);
-    return size;
+    return lmnic_core_receive(qemu_get_nic_opaque(nc), buf, size);
 }
 
 static NetClientInfo lmnic_net_info = {
@@ -184,10 +96,15 @@ static void lmnic_realize(PCIDevice *pdev, Error **errp)
 {
     LmnicState *s = LMNIC(pdev);
     DeviceState *dev = DEVICE(pdev);
+    unsigned n;
 
     if (s->state_size < LMNIC_STATE_SIZE_MIN || !is_power_of_2(s->state_size)) {
         error_setg(errp, "lmnic: state-size must be a power of two of at "
                    "least %u bytes", (unsigned)LMNIC_STATE_SIZE_MIN);
+        return;
+    }
+    if (!s->num_vports || s->num_vports > LMNIC_MAX_VPORTS) {
+        error_setg(errp, "lmnic: vports must be 1 to %u", LMNIC_MAX_VPORTS);
         return;
     }
 
@@ -222,7 +139,9 @@ static void lmnic_realize(PCIDevice *pdev, Error **errp)
                                 errp)) {
         goto err_state;
     }
-    msix_vector_use(pdev, LMNIC_VEC_ADMIN);
+    for (n = 0; n < LMNIC_MSIX_VECTORS; n++) {
+        msix_vector_use(pdev, n);
+    }
 
     qemu_macaddr_default_if_unset(&s->conf.macaddr);
     s->nic = qemu_new_nic(&lmnic_net_info, &s->conf,
@@ -230,7 +149,8 @@ static void lmnic_realize(PCIDevice *pdev, Error **errp)
                           &dev->mem_reentrancy_guard, s);
     qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
 
-    lmnic_reset_regs(s);
+    lmnic_core_realize(s);
+    lmnic_core_reset(s);
     return;
 
 err_state:
@@ -244,6 +164,7 @@ static void lmnic_exit(PCIDevice *pdev)
 {
     LmnicState *s = LMNIC(pdev);
 
+    lmnic_core_unrealize(s);
     qemu_del_nic(s->nic);
     msix_unuse_all_vectors(pdev);
     msix_uninit_exclusive_bar(pdev);
@@ -254,7 +175,7 @@ static void lmnic_exit(PCIDevice *pdev)
 
 static void lmnic_qdev_reset(DeviceState *dev)
 {
-    lmnic_reset_regs(LMNIC(dev));
+    lmnic_core_reset(LMNIC(dev));
 }
 
 static const VMStateDescription lmnic_vmstate = {
@@ -266,6 +187,7 @@ static Property lmnic_properties[] = {
     DEFINE_NIC_PROPERTIES(LmnicState, conf),
     DEFINE_PROP_SIZE("state-size", LmnicState, state_size, 256 * MiB),
     DEFINE_PROP_UINT64("serial", LmnicState, serial, 0x4c4d000000000001ULL),
+    DEFINE_PROP_UINT32("vports", LmnicState, num_vports, 4),
     DEFINE_PROP_END_OF_LIST(),
 };
 

@@ -43,41 +43,61 @@ srctree() {
 	echo "$dir"
 }
 
-# Copy the lmnic device into a QEMU tree and hook it into meson and Kconfig.
+install_if_changed() { # src dest: copy unless identical, so ninja rebuilds little
+	cmp -s "$1" "$2" || cp "$1" "$2"
+}
+
+# Put the lmnic device into a QEMU tree and hook it into meson and Kconfig.
+# Run on every build, so the tree always holds qemu-dev/ as it is now.
 add_device() {
-	local t=$1
-	cp "$top"/qemu-dev/*.c "$t/hw/net/"
-	cp "$top/include/lmnic_hw.h" "$t/hw/net/"
-	cat "$top/qemu-dev/meson.build" >> "$t/hw/net/meson.build"
-	cat "$top/qemu-dev/Kconfig" >> "$t/hw/net/Kconfig"
-	cat "$top/qemu-dev/trace-events" >> "$t/hw/net/trace-events"
+	local t=$1 pristine=$2 f tmp
+	for f in "$top"/qemu-dev/*.[ch] "$top/include/lmnic_hw.h"; do
+		install_if_changed "$f" "$t/hw/net/$(basename "$f")"
+	done
+	tmp=$(mktemp)
+	for f in meson.build Kconfig trace-events; do
+		cat "$pristine/hw/net/$f" "$top/qemu-dev/$f" >"$tmp"
+		install_if_changed "$tmp" "$t/hw/net/$f"
+	done
+	rm -f "$tmp"
 	# The dfsg tarball carries no EDK2 blobs: do not try to unpack them.
-	sed -i 's/^\( *unpack_edk2_blobs = \)bzip2.found()/\1false/' "$t/meson.build"
+	sed 's/^\( *unpack_edk2_blobs = \)bzip2.found()/\1false/' \
+		"$pristine/meson.build" >"$tmp"
+	install_if_changed "$tmp" "$t/meson.build"
+	rm -f "$tmp"
 }
 
 build() {
-	local out src tmp
+	local out src tree
 	out=$cache/qemu-$(key)
 	if [ -x "$out/qemu-system-x86_64" ]; then
 		echo "$out/qemu-system-x86_64"
 		return
 	fi
 	src=$(srctree)
-	tmp=$(mktemp -d "$cache/.tmp.XXXXXX")
-	log "building qemu-system-x86_64 in $tmp (takes a few minutes)"
-	cp -a "$src" "$tmp/src"
-	add_device "$tmp/src"
-	mkdir "$tmp/build"
-	(cd "$tmp/build" && ../src/configure --target-list=x86_64-softmmu \
-		--meson=/usr/bin/meson \
-		--without-default-features --enable-fdt=system \
-		--disable-docs --disable-werror >configure.log 2>&1) ||
-		{ tail -n 30 "$tmp/build/configure.log" >&2; exit 1; }
-	(cd "$tmp/build" && ninja qemu-system-x86_64 >build.log 2>&1) ||
-		{ grep -B2 -A10 -m5 'error' "$tmp/build/build.log" >&2; exit 1; }
+	# One configured tree per QEMU version; later builds are incremental.
+	tree=$cache/qemu-build-$(pkgver | tr : _)
+	if [ ! -f "$tree/.configured" ]; then
+		log "configuring QEMU in $tree"
+		rm -rf "$tree"
+		mkdir -p "$tree"
+		cp -a "$src" "$tree/src"
+		add_device "$tree/src" "$src"
+		mkdir "$tree/build"
+		(cd "$tree/build" && ../src/configure --target-list=x86_64-softmmu \
+			--meson=/usr/bin/meson \
+			--without-default-features --enable-fdt=system \
+			--disable-docs --disable-werror >configure.log 2>&1) ||
+			{ tail -n 30 "$tree/build/configure.log" >&2; exit 1; }
+		touch "$tree/.configured"
+	fi
+	add_device "$tree/src" "$src"
+	log "building qemu-system-x86_64 in $tree (the first build takes minutes)"
+	(cd "$tree/build" && ninja qemu-system-x86_64 >build.log 2>&1) ||
+		{ grep -B2 -A12 -m8 'error' "$tree/build/build.log" >&2; exit 1; }
 	mkdir -p "$out.tmp"
-	cp "$tmp/build/qemu-system-x86_64" "$out.tmp/"
-	rm -rf "$tmp" "$out"
+	cp "$tree/build/qemu-system-x86_64" "$out.tmp/"
+	rm -rf "$out"
 	mv "$out.tmp" "$out"
 	echo "$out/qemu-system-x86_64"
 }

@@ -11,12 +11,16 @@ KTAP_RE = re.compile(r"^\s*(not ok|ok) \d+ (\S+)(.*)$")
 
 
 def _cases():
+    """(suite, case) of every KUnit case in kunit/*.c, from the sources."""
     cases = []
     for src in sorted((TOP / "kunit").glob("*.c")):
         text = src.read_text()
-        suites = re.findall(r"\.name = \"(\w+)\"", text)
-        names = re.findall(r"KUNIT_CASE\w*\((\w+)", text)
-        cases += [(suites[0] if suites else src.stem, n) for n in names]
+        arrays = dict(re.findall(r"struct kunit_case (\w+)\[\] = \{(.*?)\};",
+                                 text, re.S))
+        for suite, array in re.findall(
+                r"\.name = \"(\w+)\",\s*\.test_cases = (\w+)", text):
+            cases += [(suite, n) for n in
+                      re.findall(r"KUNIT_CASE\w*\((\w+)", arrays[array])]
     return cases
 
 

@@ -12,8 +12,11 @@ from pathlib import Path
 
 from .paths import BUILD, ENV, TOP, kernel_env
 
-BINARIES = ("/usr/sbin/ethtool", "/usr/sbin/devlink", "/usr/bin/ip",
-            "/usr/bin/lspci", "/usr/bin/sha256sum")
+# Debian's busybox runs its applets before anything on PATH, so the shell
+# of the guest is dash and Debian's tools are found by PATH.
+BINARIES = ("/bin/dash", "/usr/sbin/ethtool", "/usr/sbin/devlink",
+            "/usr/bin/ip", "/usr/bin/lspci", "/usr/bin/sha256sum",
+            "/usr/bin/socat")
 DATA = ("/usr/share/misc/pci.ids",)
 # Stock modules a guest may load, with what they depend on.
 STOCK_MODULES = ("e1000e", "virtio_net", "virtio_pci")
@@ -90,6 +93,7 @@ def build(kernel, modules):
         for f in (TOP / "tests/guest").iterdir():
             _copy(str(f), root, "lmnic/" + f.name)
         shutil.copy2(TOP / "tests/guest/init", root / "init")
+        os.symlink("dash", root / "bin/sh")
         (root / "etc/passwd").write_text(
             "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n")
         (root / "etc/group").write_text("root:x:0:\nnogroup:x:65534:\n")

@@ -5,23 +5,37 @@
 
 #include <linux/bitops.h>
 #include <linux/io.h>
+#include <linux/mutex.h>
+#include <linux/netdevice.h>
 #include <linux/pci.h>
 #include <linux/types.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
 
 #include <lmnic_hw.h>
 
 #define LMNIC_DRV_NAME		"lmnic"
 #define LMNIC_RESET_TIMEOUT_US	100000
+#define LMNIC_AQ_LEN		64
+#define LMNIC_AQ_TIMEOUT_US	1000000
+#define LMNIC_AQ_BUF_SIZE	4096
+#define LMNIC_DEFAULT_RING	1024
+#define LMNIC_DEFAULT_ITR_US	20
+#define LMNIC_TX_WAKE_THRESH	(MAX_SKB_FRAGS + 2)
 
 /* lmnic_dev.flags */
 enum {
 	LMNIC_F_DEAD,		/* MMIO reads return all ones */
 };
 
-/* One per adapter; the private data of its devlink instance. */
+/*
+ * One per adapter; the private data of its devlink instance. It exists
+ * without any netdev.
+ */
 struct lmnic_dev {
 	struct pci_dev *pdev;
 	u8 __iomem *regs;	/* BAR0 */
+	u8 __iomem *state;	/* BAR2: state memory */
 	unsigned long flags;	/* LMNIC_F_*, atomic bitops */
 
 	/* read from the adapter at probe, constant afterwards */
@@ -30,6 +44,93 @@ struct lmnic_dev {
 	u32 caps;
 	u64 serial;
 	u64 state_size;
+	u32 vport_block;
+	u16 num_vports;
+	u16 max_qp;
+	u8 base_mac[ETH_ALEN];
+
+	/* admin queue; aq_lock serialises commands and protects all of it */
+	struct mutex aq_lock;
+	struct lmnic_aq_desc *aq;
+	dma_addr_t aq_dma;
+	u16 aq_tail;
+	void *aq_buf;		/* indirect data of the command in flight */
+	dma_addr_t aq_buf_dma;
+
+	struct net_device *netdevs[LMNIC_MAX_VPORTS];
+};
+
+struct lmnic_tx_buf {
+	struct sk_buff *skb;	/* on the frame's first descriptor only */
+	dma_addr_t dma;
+	u32 len;
+	u16 eop;		/* first descriptor: index of the EOP one */
+	bool head;		/* mapped with dma_map_single */
+};
+
+struct lmnic_rx_buf {
+	struct sk_buff *skb;
+	dma_addr_t dma;
+};
+
+struct lmnic_ring_stats {
+	u64 packets;
+	u64 bytes;
+	u64 busy;		/* TX: stopped for lack of descriptors */
+	u64 alloc_fail;		/* RX: buffer allocation failures */
+	u64 csum_bad;		/* RX: device flagged a bad L4 checksum */
+	struct u64_stats_sync syncp;
+};
+
+struct lmnic_ring {
+	void *desc;		/* struct lmnic_tx_desc[] or lmnic_rx_desc[] */
+	dma_addr_t dma;
+	u16 size;		/* entries, a power of two */
+	u16 next_to_use;
+	u16 next_to_clean;
+	union {
+		struct lmnic_tx_buf *tx;
+		struct lmnic_rx_buf *rx;
+	};
+	u8 __iomem *db;
+	struct lmnic_ring_stats stats;
+};
+
+/* A TX/RX queue pair, its interrupt vector and its NAPI context. */
+struct lmnic_qp {
+	struct lmnic_net *net;
+	struct napi_struct napi;
+	struct lmnic_ring tx;
+	struct lmnic_ring rx;
+	u16 idx;
+	u16 vector;		/* adapter MSI-X vector */
+	bool napi_enabled;
+	char irq_name[IFNAMSIZ + 16];
+};
+
+/* netdev private data: one vport */
+struct lmnic_net {
+	struct net_device *netdev;
+	struct lmnic_dev *ld;
+	u16 vport;
+
+	/* configuration, changed under RTNL */
+	u16 num_qp;
+	u16 tx_ring_size;
+	u16 rx_ring_size;
+	u16 rx_buf_len;
+	u32 itr_us;
+	u8 rss_key[LMNIC_RSS_KEY_SIZE];
+	u8 rss_table[LMNIC_RSS_TABLE_SIZE];
+	bool rss_table_user;	/* set by ethtool -X: keep across -L */
+	bool filter_overflow;	/* more addresses than MAC filters */
+
+	struct lmnic_qp *qps[LMNIC_MAX_QP];	/* while up, under RTNL */
+	struct lmnic_sm_counters __iomem *cnt;	/* in state memory */
+
+	struct work_struct rx_mode_work;
+	struct work_struct reset_work;
+	atomic64_t tx_timeouts;
 };
 
 static inline struct device *lmnic_to_dev(struct lmnic_dev *ld)
@@ -37,12 +138,58 @@ static inline struct device *lmnic_to_dev(struct lmnic_dev *ld)
 	return &ld->pdev->dev;
 }
 
+static inline u16 lmnic_qp_vector(u16 vport, u16 qp)
+{
+	return 1 + vport * LMNIC_MAX_QP + qp;
+}
+
+static inline u16 lmnic_ring_next(const struct lmnic_ring *r, u16 i)
+{
+	return (i + 1) & (r->size - 1);
+}
+
+/* Entries the driver may still fill: one stays empty to tell full from empty */
+static inline u16 lmnic_ring_unused(const struct lmnic_ring *r)
+{
+	return (r->next_to_clean - r->next_to_use - 1) & (r->size - 1);
+}
+
+/* lmnic_hw.c */
 u32 lmnic_rd32(struct lmnic_dev *ld, u32 reg);
 void lmnic_wr32(struct lmnic_dev *ld, u32 reg, u32 val);
 int lmnic_hw_check_id(u32 magic, u32 version, u32 layout);
 int lmnic_hw_init(struct lmnic_dev *ld);
 int lmnic_hw_reset(struct lmnic_dev *ld);
+u64 lmnic_sm_rd64(struct lmnic_dev *ld, const __le64 __iomem *p);
 
+/* lmnic_adminq.c */
+int lmnic_aq_status_to_errno(u16 status);
+int lmnic_aq_init(struct lmnic_dev *ld);
+void lmnic_aq_fini(struct lmnic_dev *ld);
+int lmnic_aq_cmd(struct lmnic_dev *ld, struct lmnic_aq_desc *cmd,
+		 const void *buf, u32 buf_len);
+int lmnic_aq_vport(struct lmnic_dev *ld, u16 opcode, u16 vport,
+		   const void *buf, u32 buf_len);
+
+/* lmnic_netdev.c */
+int lmnic_netdevs_create(struct lmnic_dev *ld);
+void lmnic_netdevs_destroy(struct lmnic_dev *ld);
+int lmnic_vport_config(struct lmnic_net *net, u16 opcode);
+int lmnic_set_rss(struct lmnic_net *net);
+int lmnic_reconfigure(struct lmnic_net *net, u16 num_qp, u16 tx_size,
+		      u16 rx_size);
+void lmnic_rss_default_table(struct lmnic_net *net);
+
+/* lmnic_txrx.c */
+int lmnic_qps_up(struct lmnic_net *net);
+void lmnic_qps_down(struct lmnic_net *net);
+netdev_tx_t lmnic_xmit(struct sk_buff *skb, struct net_device *netdev);
+u16 lmnic_rx_buf_len(unsigned int mtu);
+
+/* lmnic_ethtool.c */
+void lmnic_set_ethtool_ops(struct net_device *netdev);
+
+/* lmnic_devlink.c */
 int lmnic_devlink_register(struct lmnic_dev *ld);
 void lmnic_devlink_unregister(struct lmnic_dev *ld);
 struct lmnic_dev *lmnic_devlink_alloc(struct device *dev);

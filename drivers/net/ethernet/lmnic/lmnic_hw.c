@@ -6,6 +6,7 @@
 #include <linux/iopoll.h>
 
 #include "lmnic.h"
+#include "lmnic_compat.h"
 
 /*
  * Every MMIO read of the adapter goes through here. A dead or surprise
@@ -82,7 +83,7 @@ int lmnic_hw_reset(struct lmnic_dev *ld)
 int lmnic_hw_init(struct lmnic_dev *ld)
 {
 	struct device *dev = lmnic_to_dev(ld);
-	u32 magic;
+	u32 magic, topo, mac_lo, mac_hi;
 	int err;
 
 	magic = lmnic_rd32(ld, LMNIC_REG_MAGIC);
@@ -100,6 +101,25 @@ int lmnic_hw_init(struct lmnic_dev *ld)
 		     (u64)lmnic_rd32(ld, LMNIC_REG_SERIAL_HI) << 32;
 	ld->state_size = lmnic_rd32(ld, LMNIC_REG_STATE_SIZE_LO) |
 			 (u64)lmnic_rd32(ld, LMNIC_REG_STATE_SIZE_HI) << 32;
+	topo = lmnic_rd32(ld, LMNIC_REG_TOPOLOGY);
+	ld->num_vports = min_t(u32, FIELD_GET(LMNIC_TOPO_VPORTS, topo),
+			       LMNIC_MAX_VPORTS);
+	ld->max_qp = min_t(u32, FIELD_GET(LMNIC_TOPO_MAX_QP, topo), LMNIC_MAX_QP);
+	ld->vport_block = lmnic_rd32(ld, LMNIC_REG_VPORT_BLOCK);
+	mac_lo = lmnic_rd32(ld, LMNIC_REG_MAC_LO);
+	mac_hi = lmnic_rd32(ld, LMNIC_REG_MAC_HI);
+	put_unaligned_le32(mac_lo, ld->base_mac);
+	put_unaligned_le16(mac_hi, ld->base_mac + 4);
+
+	if (!ld->num_vports || !ld->max_qp ||
+	    ld->vport_block < LMNIC_SM_FIXED_END ||
+	    LMNIC_SM_VPORT_BASE + (u64)ld->num_vports * ld->vport_block >
+	    ld->state_size) {
+		dev_err(dev, "inconsistent topology: %u vports, %u queue pairs, block %u, state memory %llu\n",
+			ld->num_vports, ld->max_qp, ld->vport_block,
+			ld->state_size);
+		return -EINVAL;
+	}
 
 	err = lmnic_hw_reset(ld);
 	if (err) {
@@ -107,4 +127,12 @@ int lmnic_hw_init(struct lmnic_dev *ld)
 		return err;
 	}
 	return 0;
+}
+
+/* A 64-bit counter in state memory. */
+u64 lmnic_sm_rd64(struct lmnic_dev *ld, const __le64 __iomem *p)
+{
+	if (test_bit(LMNIC_F_DEAD, &ld->flags))
+		return 0;
+	return readq(p);
 }

@@ -15,21 +15,31 @@ MODULE_DEVICE_TABLE(pci, lmnic_pci_tbl);
 
 static irqreturn_t lmnic_admin_irq(int irq, void *data)
 {
+	struct lmnic_dev *ld = data;
+
+	lmnic_wr32(ld, LMNIC_REG_VEC_ENABLE(LMNIC_VEC_ADMIN), 1);
 	return IRQ_HANDLED;
 }
 
+/* Vector 0 for the admin queue and errors, one per possible queue pair. */
 static int lmnic_irq_init(struct lmnic_dev *ld)
 {
 	struct pci_dev *pdev = ld->pdev;
-	int n;
+	int nvec = lmnic_qp_vector(ld->num_vports - 1, LMNIC_MAX_QP - 1) + 1;
+	int n, err;
 
-	n = pci_alloc_irq_vectors(pdev, LMNIC_MSIX_VECTORS, LMNIC_MSIX_VECTORS,
-				  PCI_IRQ_MSIX);
+	n = pci_alloc_irq_vectors(pdev, nvec, nvec, PCI_IRQ_MSIX);
 	if (n < 0)
 		return n;
 
-	return request_irq(pci_irq_vector(pdev, LMNIC_VEC_ADMIN),
-			   lmnic_admin_irq, 0, LMNIC_DRV_NAME "-admin", ld);
+	err = request_irq(pci_irq_vector(pdev, LMNIC_VEC_ADMIN),
+			  lmnic_admin_irq, 0, LMNIC_DRV_NAME "-admin", ld);
+	if (err) {
+		pci_free_irq_vectors(pdev);
+		return err;
+	}
+	lmnic_wr32(ld, LMNIC_REG_VEC_ENABLE(LMNIC_VEC_ADMIN), 1);
+	return 0;
 }
 
 static void lmnic_irq_fini(struct lmnic_dev *ld)
@@ -74,22 +84,42 @@ static int lmnic_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	if (err)
 		goto err_unmap_regs;
 
-	err = lmnic_irq_init(ld);
-	if (err) {
-		dev_err(dev, "cannot set up interrupts: %pe\n", ERR_PTR(err));
+	ld->state = pci_iomap(pdev, LMNIC_BAR_STATE, 0);
+	if (!ld->state) {
+		err = -ENOMEM;
 		goto err_unmap_regs;
 	}
 
-	err = lmnic_devlink_register(ld);
+	err = lmnic_irq_init(ld);
+	if (err) {
+		dev_err(dev, "cannot set up interrupts: %pe\n", ERR_PTR(err));
+		goto err_unmap_state;
+	}
+
+	err = lmnic_aq_init(ld);
 	if (err)
 		goto err_free_irqs;
 
-	dev_info(dev, "lmnic adapter, serial %016llx, state memory %llu MiB\n",
-		 ld->serial, ld->state_size >> 20);
+	err = lmnic_netdevs_create(ld);
+	if (err)
+		goto err_fini_aq;
+
+	err = lmnic_devlink_register(ld);
+	if (err)
+		goto err_destroy_netdevs;
+
+	dev_info(dev, "lmnic adapter, serial %016llx, %u vports, state memory %llu MiB\n",
+		 ld->serial, ld->num_vports, ld->state_size >> 20);
 	return 0;
 
+err_destroy_netdevs:
+	lmnic_netdevs_destroy(ld);
+err_fini_aq:
+	lmnic_aq_fini(ld);
 err_free_irqs:
 	lmnic_irq_fini(ld);
+err_unmap_state:
+	pci_iounmap(pdev, ld->state);
 err_unmap_regs:
 	pci_iounmap(pdev, ld->regs);
 err_release_regions:
@@ -107,8 +137,11 @@ static void lmnic_remove(struct pci_dev *pdev)
 	struct lmnic_dev *ld = pci_get_drvdata(pdev);
 
 	lmnic_devlink_unregister(ld);
+	lmnic_netdevs_destroy(ld);
+	lmnic_aq_fini(ld);
 	lmnic_irq_fini(ld);
 	lmnic_wr32(ld, LMNIC_REG_CTRL, LMNIC_CTRL_RESET);
+	pci_iounmap(pdev, ld->state);
 	pci_iounmap(pdev, ld->regs);
 	pci_clear_master(pdev);
 	pci_release_mem_regions(pdev);

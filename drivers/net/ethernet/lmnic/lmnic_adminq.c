@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/* lmnic: admin queue, the one path of every control command */
+
+#include <kunit/visibility.h>
+#include <linux/dma-mapping.h>
+#include <linux/iopoll.h>
+
+#include "lmnic.h"
+
+/**
+ * lmnic_aq_status_to_errno - the one mapping of adapter status to errno
+ * @status: enum lmnic_aq_status from a completed admin descriptor
+ *
+ * Return: 0 or a negative errno; an unknown status is -EIO.
+ */
+int lmnic_aq_status_to_errno(u16 status)
+{
+	switch (status) {
+	case LMNIC_AQS_OK:
+		return 0;
+	case LMNIC_AQS_EINVAL:
+		return -EINVAL;
+	case LMNIC_AQS_ENOENT:
+		return -ENOENT;
+	case LMNIC_AQS_EBUSY:
+		return -EBUSY;
+	case LMNIC_AQS_ENOSPC:
+		return -ENOSPC;
+	case LMNIC_AQS_EOPNOTSUPP:
+		return -EOPNOTSUPP;
+	case LMNIC_AQS_EEXIST:
+		return -EEXIST;
+	case LMNIC_AQS_EBADIMAGE:
+		return -EBADMSG;
+	case LMNIC_AQS_EVERSION:
+		return -EPROTO;
+	case LMNIC_AQS_EIO:
+	default:
+		return -EIO;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(lmnic_aq_status_to_errno);
+
+int lmnic_aq_init(struct lmnic_dev *ld)
+{
+	struct device *dev = lmnic_to_dev(ld);
+
+	mutex_init(&ld->aq_lock);
+	ld->aq = dma_alloc_coherent(dev, LMNIC_AQ_LEN * sizeof(*ld->aq),
+				    &ld->aq_dma, GFP_KERNEL);
+	if (!ld->aq)
+		goto err_destroy_lock;
+	ld->aq_buf = dma_alloc_coherent(dev, LMNIC_AQ_BUF_SIZE,
+					&ld->aq_buf_dma, GFP_KERNEL);
+	if (!ld->aq_buf)
+		goto err_free_ring;
+
+	ld->aq_tail = 0;
+	lmnic_wr32(ld, LMNIC_REG_AQ_BASE_LO, lower_32_bits(ld->aq_dma));
+	lmnic_wr32(ld, LMNIC_REG_AQ_BASE_HI, upper_32_bits(ld->aq_dma));
+	lmnic_wr32(ld, LMNIC_REG_AQ_LEN, LMNIC_AQ_LEN);
+	lmnic_wr32(ld, LMNIC_REG_AQ_CTRL, LMNIC_AQ_CTRL_ENABLE);
+	if (!(lmnic_rd32(ld, LMNIC_REG_AQ_CTRL) & LMNIC_AQ_CTRL_ENABLE)) {
+		dev_err(dev, "adapter refused the admin queue\n");
+		goto err_free_buf;
+	}
+	return 0;
+
+err_free_buf:
+	dma_free_coherent(dev, LMNIC_AQ_BUF_SIZE, ld->aq_buf, ld->aq_buf_dma);
+err_free_ring:
+	dma_free_coherent(dev, LMNIC_AQ_LEN * sizeof(*ld->aq), ld->aq,
+			  ld->aq_dma);
+err_destroy_lock:
+	mutex_destroy(&ld->aq_lock);
+	return -ENOMEM;
+}
+
+void lmnic_aq_fini(struct lmnic_dev *ld)
+{
+	struct device *dev = lmnic_to_dev(ld);
+
+	lmnic_wr32(ld, LMNIC_REG_AQ_CTRL, 0);
+	dma_free_coherent(dev, LMNIC_AQ_BUF_SIZE, ld->aq_buf, ld->aq_buf_dma);
+	dma_free_coherent(dev, LMNIC_AQ_LEN * sizeof(*ld->aq), ld->aq,
+			  ld->aq_dma);
+	mutex_destroy(&ld->aq_lock);
+}
+
+static bool lmnic_aq_done(struct lmnic_aq_desc *d)
+{
+	return le16_to_cpu(READ_ONCE(d->flags)) & LMNIC_AQF_DD;
+}
+
+/**
+ * lmnic_aq_cmd - run one admin command and wait for its completion
+ * @ld: adapter
+ * @cmd: the command; on return it holds what the adapter wrote back
+ * @buf: data the command carries to the adapter, or NULL
+ * @buf_len: bytes of @buf, at most LMNIC_AQ_BUF_SIZE
+ *
+ * Context: process context; takes ld->aq_lock.
+ * Return: 0 or a negative errno from the adapter's status; -ENODEV if the
+ * adapter is dead, -ETIMEDOUT if it does not answer.
+ */
+int lmnic_aq_cmd(struct lmnic_dev *ld, struct lmnic_aq_desc *cmd,
+		 const void *buf, u32 buf_len)
+{
+	struct lmnic_aq_desc *d;
+	bool done;
+	int err;
+
+	if (WARN_ON(buf_len > LMNIC_AQ_BUF_SIZE))
+		return -EINVAL;
+	if (test_bit(LMNIC_F_DEAD, &ld->flags))
+		return -ENODEV;
+
+	mutex_lock(&ld->aq_lock);
+	d = &ld->aq[ld->aq_tail];
+	*d = *cmd;
+	d->flags = 0;
+	d->status = 0;
+	if (buf_len) {
+		memcpy(ld->aq_buf, buf, buf_len);
+		d->buf_addr = cpu_to_le64(ld->aq_buf_dma);
+		d->buf_len = cpu_to_le32(buf_len);
+	}
+	ld->aq_tail = (ld->aq_tail + 1) % LMNIC_AQ_LEN;
+	/* writel orders the descriptor before the doorbell */
+	lmnic_wr32(ld, LMNIC_REG_AQ_TAIL, ld->aq_tail);
+
+	err = read_poll_timeout(lmnic_aq_done, done,
+				done || test_bit(LMNIC_F_DEAD, &ld->flags),
+				10, LMNIC_AQ_TIMEOUT_US, false, d);
+	if (!err && !done)
+		err = -ENODEV;
+	if (!err) {
+		dma_rmb();
+		*cmd = *d;
+		err = lmnic_aq_status_to_errno(le16_to_cpu(d->status));
+	} else {
+		dev_err(lmnic_to_dev(ld), "admin command 0x%04x: %pe\n",
+			le16_to_cpu(cmd->opcode), ERR_PTR(err));
+	}
+	mutex_unlock(&ld->aq_lock);
+	return err;
+}
+
+/* A command for one vport whose only parameter is its data buffer. */
+int lmnic_aq_vport(struct lmnic_dev *ld, u16 opcode, u16 vport,
+		   const void *buf, u32 buf_len)
+{
+	struct lmnic_aq_desc cmd = {
+		.opcode = cpu_to_le16(opcode),
+		.vport = cpu_to_le16(vport),
+	};
+
+	return lmnic_aq_cmd(ld, &cmd, buf, buf_len);
+}
