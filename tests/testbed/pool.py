@@ -65,6 +65,12 @@ class Pool:
             self.guests[name].wait_ready()
         return {name: self.guests[name] for name in specs}
 
+    def drop(self, name):
+        """Stop the pool's guest NAME."""
+        g = self.guests.pop(name, None)
+        if g:
+            g.stop()
+
     def close(self):
         for g in self.guests.values():
             g.stop()

@@ -122,7 +122,6 @@ struct lmnic_net {
 	u32 itr_us;
 	u8 rss_key[LMNIC_RSS_KEY_SIZE];
 	u8 rss_table[LMNIC_RSS_TABLE_SIZE];
-	bool rss_table_user;	/* set by ethtool -X: keep across -L */
 	bool filter_overflow;	/* more addresses than MAC filters */
 
 	struct lmnic_qp *qps[LMNIC_MAX_QP];	/* while up, under RTNL */

@@ -193,19 +193,29 @@ static int lmnic_set_channels(struct net_device *netdev,
 			      struct ethtool_channels *ch)
 {
 	struct lmnic_net *net = netdev_priv(netdev);
-	unsigned int i;
 
+	/* the ethtool core keeps a user RSS table within the new count */
 	if (ch->rx_count || ch->tx_count || ch->other_count ||
 	    !ch->combined_count || ch->combined_count > net->ld->max_qp)
 		return -EINVAL;
 	if (ch->combined_count == net->num_qp)
 		return 0;
-	/* a user RSS table must not point at a queue pair that goes away */
-	for (i = 0; net->rss_table_user && i < LMNIC_RSS_TABLE_SIZE; i++)
-		if (net->rss_table[i] >= ch->combined_count)
-			return -EINVAL;
 	return lmnic_reconfigure(net, ch->combined_count, net->tx_ring_size,
 				 net->rx_ring_size);
+}
+
+static int lmnic_get_rxnfc(struct net_device *netdev,
+			   struct ethtool_rxnfc *cmd, u32 *rule_locs)
+{
+	struct lmnic_net *net = netdev_priv(netdev);
+
+	switch (cmd->cmd) {
+	case ETHTOOL_GRXRINGS:
+		cmd->data = net->num_qp;
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
 }
 
 static u32 lmnic_get_rxfh_key_size(struct net_device *netdev)
@@ -239,7 +249,6 @@ static int lmnic_rxfh_set(struct net_device *netdev, const u32 *indir,
 {
 	struct lmnic_net *net = netdev_priv(netdev);
 	u8 old_key[LMNIC_RSS_KEY_SIZE], old_table[LMNIC_RSS_TABLE_SIZE];
-	bool old_user = net->rss_table_user;
 	unsigned int i;
 	int err;
 
@@ -255,18 +264,14 @@ static int lmnic_rxfh_set(struct net_device *netdev, const u32 *indir,
 	memcpy(old_table, net->rss_table, sizeof(old_table));
 	if (key)
 		memcpy(net->rss_key, key, LMNIC_RSS_KEY_SIZE);
-	if (indir) {
-		for (i = 0; i < LMNIC_RSS_TABLE_SIZE; i++)
-			net->rss_table[i] = indir[i];
-		net->rss_table_user = true;
-	}
+	for (i = 0; indir && i < LMNIC_RSS_TABLE_SIZE; i++)
+		net->rss_table[i] = indir[i];
 	if (!netif_running(netdev))
 		return 0;
 	err = lmnic_set_rss(net);
 	if (err) {
 		memcpy(net->rss_key, old_key, sizeof(old_key));
 		memcpy(net->rss_table, old_table, sizeof(old_table));
-		net->rss_table_user = old_user;
 		NL_SET_ERR_MSG_MOD(extack, "adapter refused the RSS configuration");
 	}
 	return err;
@@ -348,6 +353,7 @@ static const struct ethtool_ops lmnic_ethtool_ops = {
 	.set_ringparam = lmnic_set_ringparam,
 	.get_channels = lmnic_get_channels,
 	.set_channels = lmnic_set_channels,
+	.get_rxnfc = lmnic_get_rxnfc,
 	.get_rxfh_key_size = lmnic_get_rxfh_key_size,
 	.get_rxfh_indir_size = lmnic_get_rxfh_indir_size,
 	.get_rxfh = lmnic_get_rxfh,

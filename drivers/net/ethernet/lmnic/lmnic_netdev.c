@@ -186,7 +186,7 @@ int lmnic_reconfigure(struct lmnic_net *net, u16 num_qp, u16 tx_size,
 	net->num_qp = num_qp;
 	net->tx_ring_size = tx_size;
 	net->rx_ring_size = rx_size;
-	if (!net->rss_table_user)
+	if (!netif_is_rxfh_configured(net->netdev))
 		lmnic_rss_default_table(net);
 	if (!running)
 		return 0;
@@ -197,7 +197,7 @@ int lmnic_reconfigure(struct lmnic_net *net, u16 num_qp, u16 tx_size,
 	net->num_qp = old_qp;
 	net->tx_ring_size = old_tx;
 	net->rx_ring_size = old_rx;
-	if (!net->rss_table_user)
+	if (!netif_is_rxfh_configured(net->netdev))
 		lmnic_rss_default_table(net);
 	if (lmnic_up(net))
 		netdev_err(net->netdev, "cannot restore the previous queues\n");
@@ -383,7 +383,7 @@ static int lmnic_netdev_create(struct lmnic_dev *ld, u16 vport)
 	netdev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM |
 			      NETIF_F_RXHASH;
 	netdev->features = netdev->hw_features;
-	netdev->priv_flags |= IFF_UNICAST_FLT;
+	netdev->priv_flags |= IFF_UNICAST_FLT | IFF_LIVE_ADDR_CHANGE;
 	netif_set_real_num_tx_queues(netdev, net->num_qp);
 	netif_set_real_num_rx_queues(netdev, net->num_qp);
 	netif_carrier_off(netdev);
