@@ -142,6 +142,7 @@
 #define LMNIC_REG_DB(vport, qp, rx) \
 	(0x1000 + (((vport) * LMNIC_MAX_QP + (qp)) * 2 + (rx)) * 4)
 #define LMNIC_REG_DB_END	LMNIC_REG_DB(LMNIC_MAX_VPORTS - 1, LMNIC_MAX_QP - 1, 1)
+#define LMNIC_REG_REGS_END	(LMNIC_REGS_SIZE - 4)
 
 /* An MMIO read of a dead or removed adapter returns all ones. */
 #define LMNIC_DEAD_READ		0xffffffffU

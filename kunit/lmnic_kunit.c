@@ -130,6 +130,104 @@ static void lmnic_descriptor_layout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 14, offsetof(struct lmnic_rx_cmpl, flags));
 }
 
+#define LMNIC_TEST_BLOCK	(64 * 1024)
+
+static void lmnic_test_section(struct lmnic_sm_vport_hdr *h, unsigned int i,
+			       u16 type, u16 flags, u32 off, u32 size)
+{
+	h->sections[i].type = cpu_to_le16(type);
+	h->sections[i].flags = cpu_to_le16(flags);
+	h->sections[i].offset = cpu_to_le32(off);
+	h->sections[i].size = cpu_to_le32(size);
+}
+
+/* A layout-1 vport block header as the adapter writes it. */
+static void lmnic_test_hdr(struct lmnic_sm_vport_hdr *h)
+{
+	unsigned int i = 0;
+
+	memset(h, 0, sizeof(*h));
+	h->magic = cpu_to_le32(LMNIC_SM_VPORT_MAGIC);
+	h->layout = cpu_to_le16(LMNIC_LAYOUT_VERSION);
+	h->block_size = cpu_to_le32(LMNIC_TEST_BLOCK);
+	lmnic_test_section(h, i++, LMNIC_SEC_CONFIG, 0, LMNIC_SM_OFF_CONFIG,
+			   sizeof(struct lmnic_sm_config));
+	lmnic_test_section(h, i++, LMNIC_SEC_MAC_FILTERS, 0,
+			   LMNIC_SM_OFF_MAC_FILTERS,
+			   LMNIC_MAX_MAC_FILTERS * sizeof(struct lmnic_mac_filter));
+	lmnic_test_section(h, i++, LMNIC_SEC_VLAN_FILTER, 0, LMNIC_SM_OFF_VLAN,
+			   LMNIC_VLAN_BITMAP_SIZE);
+	lmnic_test_section(h, i++, LMNIC_SEC_RSS, 0, LMNIC_SM_OFF_RSS,
+			   sizeof(struct lmnic_sm_rss));
+	lmnic_test_section(h, i++, LMNIC_SEC_QUEUES, 0, LMNIC_SM_OFF_QUEUES,
+			   LMNIC_MAX_QP * sizeof(struct lmnic_sm_queue));
+	lmnic_test_section(h, i++, LMNIC_SEC_QUEUES_HOST, LMNIC_SECF_HOST,
+			   LMNIC_SM_OFF_QUEUES_HOST,
+			   LMNIC_MAX_QP * sizeof(struct lmnic_sm_queue_host));
+	lmnic_test_section(h, i++, LMNIC_SEC_COUNTERS, 0, LMNIC_SM_OFF_COUNTERS,
+			   sizeof(struct lmnic_sm_counters));
+	h->num_sections = cpu_to_le16(i);
+}
+
+static void lmnic_layout_accepts_adapter_header(struct kunit *test)
+{
+	struct lmnic_sm_vport_hdr h;
+
+	lmnic_test_hdr(&h);
+	KUNIT_EXPECT_EQ(test, 0, lmnic_sm_check_hdr(&h, LMNIC_TEST_BLOCK));
+}
+
+static void lmnic_layout_rejects_identity(struct kunit *test)
+{
+	struct lmnic_sm_vport_hdr h;
+
+	lmnic_test_hdr(&h);
+	h.magic = cpu_to_le32(LMNIC_SM_ADAPTER_MAGIC);
+	KUNIT_EXPECT_EQ(test, -EBADMSG, lmnic_sm_check_hdr(&h, LMNIC_TEST_BLOCK));
+	lmnic_test_hdr(&h);
+	h.layout = cpu_to_le16(LMNIC_LAYOUT_VERSION + 1);
+	KUNIT_EXPECT_EQ(test, -EPROTO, lmnic_sm_check_hdr(&h, LMNIC_TEST_BLOCK));
+	lmnic_test_hdr(&h);
+	KUNIT_EXPECT_EQ(test, -EBADMSG,
+			lmnic_sm_check_hdr(&h, LMNIC_TEST_BLOCK * 2));
+	h.num_sections = cpu_to_le16(LMNIC_SEC_MAX + 1);
+	KUNIT_EXPECT_EQ(test, -EBADMSG, lmnic_sm_check_hdr(&h, LMNIC_TEST_BLOCK));
+}
+
+static void lmnic_layout_rejects_bad_sections(struct kunit *test)
+{
+	struct lmnic_sm_vport_hdr h;
+
+	/* beyond the block, with a size that wraps 32 bits */
+	lmnic_test_hdr(&h);
+	h.sections[6].size = cpu_to_le32(0xfffffff0);
+	KUNIT_EXPECT_EQ(test, -EBADMSG, lmnic_sm_check_hdr(&h, LMNIC_TEST_BLOCK));
+	/* overlapping its neighbour */
+	lmnic_test_hdr(&h);
+	h.sections[0].size = cpu_to_le32(0x200);
+	KUNIT_EXPECT_EQ(test, -EBADMSG, lmnic_sm_check_hdr(&h, LMNIC_TEST_BLOCK));
+	/* inside the header */
+	lmnic_test_hdr(&h);
+	h.sections[0].offset = cpu_to_le32(8);
+	KUNIT_EXPECT_EQ(test, -EBADMSG, lmnic_sm_check_hdr(&h, LMNIC_TEST_BLOCK));
+	/* the same type twice */
+	lmnic_test_hdr(&h);
+	h.sections[1].type = cpu_to_le16(LMNIC_SEC_CONFIG);
+	KUNIT_EXPECT_EQ(test, -EBADMSG, lmnic_sm_check_hdr(&h, LMNIC_TEST_BLOCK));
+	/* a host-specific section not marked as such */
+	lmnic_test_hdr(&h);
+	h.sections[5].flags = 0;
+	KUNIT_EXPECT_EQ(test, -EBADMSG, lmnic_sm_check_hdr(&h, LMNIC_TEST_BLOCK));
+	/* a section the driver needs is missing */
+	lmnic_test_hdr(&h);
+	h.num_sections = cpu_to_le16(6);
+	KUNIT_EXPECT_EQ(test, -EBADMSG, lmnic_sm_check_hdr(&h, LMNIC_TEST_BLOCK));
+	/* an unknown type */
+	lmnic_test_hdr(&h);
+	h.sections[2].type = cpu_to_le16(LMNIC_SEC_MAX);
+	KUNIT_EXPECT_EQ(test, -EBADMSG, lmnic_sm_check_hdr(&h, LMNIC_TEST_BLOCK));
+}
+
 static struct kunit_case lmnic_hw_cases[] = {
 	KUNIT_CASE(lmnic_check_id_accepts_supported),
 	KUNIT_CASE(lmnic_check_id_rejects_foreign),
@@ -156,7 +254,19 @@ static struct kunit_suite lmnic_txrx_suite = {
 	.test_cases = lmnic_txrx_cases,
 };
 
-kunit_test_suites(&lmnic_hw_suite, &lmnic_txrx_suite);
+static struct kunit_case lmnic_layout_cases[] = {
+	KUNIT_CASE(lmnic_layout_accepts_adapter_header),
+	KUNIT_CASE(lmnic_layout_rejects_identity),
+	KUNIT_CASE(lmnic_layout_rejects_bad_sections),
+	{}
+};
+
+static struct kunit_suite lmnic_layout_suite = {
+	.name = "lmnic_layout",
+	.test_cases = lmnic_layout_cases,
+};
+
+kunit_test_suites(&lmnic_hw_suite, &lmnic_txrx_suite, &lmnic_layout_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the lmnic driver");
 MODULE_LICENSE("GPL");

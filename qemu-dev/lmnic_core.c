@@ -321,22 +321,24 @@ static unsigned lmnic_rss(LmnicState *s, unsigned v, const uint8_t *buf,
     size_t n = 0;
     const uint8_t *ip = buf + fi->l3_off;
     bool use_l4 = false;
+    bool tcp = fi->l4_proto == IP_PROTO_TCP;
+    bool udp = fi->l4_proto == IP_PROTO_UDP;
 
     *hash = 0;
     *l4 = false;
     if (!(le32_to_cpu(cfg->flags) & LMNIC_VPF_RSS) || !nqp) {
         return 0;
     }
-    if (fi->ethertype == ETH_P_IP && !fi->ipv6 && (types & LMNIC_RSS_HASH_IPV4)) {
+    if (fi->ethertype == ETH_P_IP && (types & LMNIC_RSS_HASH_IPV4)) {
         memcpy(in, ip + 12, 8);
         n = 8;
-        use_l4 = (fi->l4_proto == IP_PROTO_TCP && (types & LMNIC_RSS_HASH_TCP4)) ||
-                 (fi->l4_proto == IP_PROTO_UDP && (types & LMNIC_RSS_HASH_UDP4));
+        use_l4 = (tcp && (types & LMNIC_RSS_HASH_TCP4)) ||
+                 (udp && (types & LMNIC_RSS_HASH_UDP4));
     } else if (fi->ipv6 && (types & LMNIC_RSS_HASH_IPV6)) {
         memcpy(in, ip + 8, 32);
         n = 32;
-        use_l4 = (fi->l4_proto == IP_PROTO_TCP && (types & LMNIC_RSS_HASH_TCP6)) ||
-                 (fi->l4_proto == IP_PROTO_UDP && (types & LMNIC_RSS_HASH_UDP6));
+        use_l4 = (tcp && (types & LMNIC_RSS_HASH_TCP6)) ||
+                 (udp && (types & LMNIC_RSS_HASH_UDP6));
     }
     if (!n) {
         return 0;
@@ -528,7 +530,8 @@ static bool lmnic_own_source(LmnicState *s, const uint8_t *src)
     unsigned v;
 
     for (v = 0; v < s->num_vports; v++) {
-        if (lmnic_vp_enabled(s, v) && !memcmp(lmnic_vp_cfg(s, v)->mac, src, 6)) {
+        if (lmnic_vp_enabled(s, v) &&
+            !memcmp(lmnic_vp_cfg(s, v)->mac, src, 6)) {
             return true;
         }
     }

@@ -168,6 +168,9 @@ cmd=${1:-ensure}
 shift || true
 case $cmd in
 ensure)
+	# One builder at a time per cache: a second waits for the first.
+	exec 9>"$cache/.kernels.lock"
+	flock 9
 	[ $# -gt 0 ] || set -- "${ALL[@]}"
 	for k in "$@"; do
 		case $k in

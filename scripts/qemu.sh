@@ -102,6 +102,10 @@ build() {
 	echo "$out/qemu-system-x86_64"
 }
 
+# One builder at a time per cache: a second waits for the first.
+exec 9>"$cache/.qemu.lock"
+flock 9
+
 case ${1:-build} in
 build) build ;;
 path)

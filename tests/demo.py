@@ -33,12 +33,28 @@ def main():
              f"(socket multicast 230.0.0.1:{pool.segment_port})")
         guests = pool.boot({"A": (KERNEL, {}), "B": (KERNEL, {})})
         print(f"    both up after {time.time() - t0:.0f}s")
-        for g in guests.values():
+        for i, g in enumerate(guests.values()):
             step(f"guest {g.name}: the lmnic adapter and its driver")
             show(g, "lspci -nn | grep -i 1234:4c4d")
-            show(g, "insmod /lmnic/lmnic.ko && dmesg | grep lmnic")
+            show(g, "insmod /lmnic/lmnic.ko && dmesg | grep 'lmnic '")
             show(g, "devlink dev info")
-        step("unbinding and unloading the driver")
+            show(g, "ip -br link | grep eth")
+            show(g, f"ip link set eth0 up && ip addr add 10.9.0.{i + 1}/24 dev eth0 "
+                 "&& ethtool -i eth0 | head -3")
+        a, b = guests["A"], guests["B"]
+        step("traffic between the guests' vport 0")
+        show(a, "ping -c 3 -i 0.3 -W 3 10.9.0.2 || ping -c 3 -i 0.3 -W 3 10.9.0.2")
+        a.run("dd if=/dev/urandom of=/tmp/blob bs=1M count=32 2>/dev/null")
+        b.run("socat -u TCP-LISTEN:5001,reuseaddr CREATE:/tmp/rx </dev/null >/dev/null 2>&1 &")
+        a.run("sleep 0.5")
+        t = time.time()
+        a.run("socat -u OPEN:/tmp/blob TCP:10.9.0.2:5001", timeout=300)
+        print(f"    32 MiB over TCP from A to B in {time.time() - t:.1f}s")
+        b.run("sleep 1")
+        show(a, "sha256sum /tmp/blob")
+        show(b, "sha256sum /tmp/rx")
+        show(b, "ethtool -S eth0 | grep -E 'qp0_rx_(packets|bytes)|port_rx_unicast|adapter_'")
+        step("unloading the driver")
         for g in guests.values():
             show(g, "rmmod lmnic && echo lmnic unloaded")
         splats = [line for g in guests.values() for line in g.splats()]

@@ -188,6 +188,26 @@ def test_mtu_and_mac_change(pair):
     a.run("ping -c 2 -W 3 10.9.0.2")
 
 
+def test_vlan_filter(pair):
+    """Tagged frames reach a vport only for the VLANs of its VLAN devices;
+    the others are dropped by the adapter and counted."""
+    a, b = pair
+    try:
+        for g, side in ((a, 1), (b, 2)):
+            g.run("ip link add link eth0 name eth0.100 type vlan id 100 && "
+                  f"ip link set eth0.100 up && ip addr add 10.19.0.{side}/24 dev eth0.100")
+        a.run("ping -c 3 -i 0.2 -W 3 10.19.0.2 || ping -c 3 -i 0.2 -W 3 10.19.0.2")
+        a.run("ip link add link eth0 name eth0.200 type vlan id 200 && "
+              "ip link set eth0.200 up && ip addr add 10.20.0.1/24 dev eth0.200")
+        before = stats(b, "eth0")["port_rx_vlan_drop"]
+        a.run("ping -c 3 -i 0.5 -W 1 10.20.0.2 || true")
+        dropped = stats(b, "eth0")["port_rx_vlan_drop"] - before
+        assert dropped >= 2, f"{dropped} frames of VLAN 200 dropped"
+    finally:
+        a.run("ip link del eth0.200 2>/dev/null; ip link del eth0.100 2>/dev/null; true")
+        b.run("ip link del eth0.100 2>/dev/null; true")
+
+
 def test_devlink_info(pair):
     a, _ = pair
     info = a.run("devlink dev info")

@@ -2,7 +2,6 @@
 a command agent on the second serial port and a QMP socket."""
 
 import base64
-import zlib
 import itertools
 import json
 import os
@@ -32,7 +31,13 @@ class Guest:
     """A booted guest. `run` executes shell in it; `qmp` talks to QEMU."""
 
     def __init__(self, name, kernel, initrd, workdir, segment_port=None,
-                 nics=1, mem_mb=1024, extra_args=(), lmnic_props=""):
+                 nics=1, mem_mb=1024, extra_args=(), lmnic_props="",
+                 other_nics=(), index=0):
+        """OTHER_NICS: (QEMU device model, multicast port) of further NICs,
+        each on a segment of its own, e.g. ("e1000e", 30001). INDEX, unique
+        among the guests of a segment, sets the MAC addresses and serial:
+        adapter N of guest I has base MAC 52:54:00:4c:I:N*16 (each vport
+        adds its index) and serial 0x4c4d0000000000II."""
         self.name = name
         self.kernel = kernel
         self.workdir = Path(workdir)
@@ -63,16 +68,22 @@ class Guest:
         ]
         for d in FIRMWARE_DIRS:
             args += ["-L", d]
+        self.serial = 0x4c4d000000000000 + index
         for i in range(nics):
-            mac = "52:54:00:4c:%02x:%02x" % (segment_port % 256 if segment_port else 0,
-                                             (zlib.crc32(name.encode()) + i) % 256)
+            mac = "52:54:00:4c:%02x:%02x" % (index % 256, i * 16)
             if segment_port:
                 args += ["-netdev", f"socket,id=seg{i},mcast=230.0.0.1:{segment_port},"
                          "localaddr=127.0.0.1"]
             else:
                 args += ["-netdev", f"hubport,id=seg{i},hubid={i}"]
             props = f",{lmnic_props}" if lmnic_props else ""
-            args += ["-device", f"lmnic,netdev=seg{i},mac={mac},id=lmnic{i}{props}"]
+            args += ["-device", f"lmnic,netdev=seg{i},mac={mac},id=lmnic{i},"
+                     f"serial={self.serial}{props}"]
+        for j, (model, port) in enumerate(other_nics):
+            mac = "52:54:00:%02x:%02x:%02x" % (0x10 + j, index % 256, 0)
+            args += ["-netdev", f"socket,id=o{j},mcast=230.0.0.1:{port},"
+                     "localaddr=127.0.0.1",
+                     "-device", f"{model},netdev=o{j},mac={mac},romfile="]
         args += list(extra_args)
         self.args = args
 

@@ -19,7 +19,7 @@ BINARIES = ("/bin/dash", "/usr/sbin/ethtool", "/usr/sbin/devlink",
             "/usr/bin/socat")
 DATA = ("/usr/share/misc/pci.ids",)
 # Stock modules a guest may load, with what they depend on.
-STOCK_MODULES = ("e1000e", "virtio_net", "virtio_pci")
+STOCK_MODULES = ("e1000e", "virtio_net", "virtio_pci", "8021q")
 
 
 def _libs(binary):

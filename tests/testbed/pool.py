@@ -17,6 +17,7 @@ class Pool:
         # One L2 segment per session; the port keeps concurrent runs apart.
         self.segment_port = 20000 + os.getpid() % 20000
         self.guests = {}
+        self._next_index = 1
         self._modules = {}
         self._initrds = {}
 
@@ -43,6 +44,8 @@ class Pool:
     def new_guest(self, name, kernel, **kw):
         """A guest outside the pool (the caller stops it)."""
         kw.setdefault("segment_port", self.segment_port)
+        kw.setdefault("index", self._next_index)
+        self._next_index += 1
         return Guest(name, kernel, self.initrd(kernel), self.workdir, **kw)
 
     def get(self, name, kernel, **kw):

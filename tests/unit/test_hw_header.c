@@ -44,8 +44,11 @@ static void test_magic_spells_lmnc(void **state)
 static const unsigned int regs[] = {
 	LMNIC_REG_MAGIC, LMNIC_REG_VERSION, LMNIC_REG_LAYOUT, LMNIC_REG_CAPS,
 	LMNIC_REG_SERIAL_LO, LMNIC_REG_SERIAL_HI, LMNIC_REG_STATE_SIZE_LO,
-	LMNIC_REG_STATE_SIZE_HI, LMNIC_REG_CTRL, LMNIC_REG_STATUS,
-	LMNIC_REG_SCRATCH,
+	LMNIC_REG_STATE_SIZE_HI, LMNIC_REG_TOPOLOGY, LMNIC_REG_VPORT_BLOCK,
+	LMNIC_REG_MAC_LO, LMNIC_REG_MAC_HI, LMNIC_REG_CTRL, LMNIC_REG_STATUS,
+	LMNIC_REG_SCRATCH, LMNIC_REG_AQ_BASE_LO, LMNIC_REG_AQ_BASE_HI,
+	LMNIC_REG_AQ_LEN, LMNIC_REG_AQ_HEAD, LMNIC_REG_AQ_TAIL,
+	LMNIC_REG_AQ_CTRL,
 };
 
 static void test_register_map(void **state)
@@ -59,9 +62,46 @@ static void test_register_map(void **state)
 		for (j = i + 1; j < sizeof(regs) / sizeof(regs[0]); j++)
 			assert_int_not_equal(regs[i], regs[j]);
 	}
+	/* the blocks follow each other without overlapping */
 	assert_true(LMNIC_REG_ID_END < LMNIC_REG_CTRL_START);
+	assert_true(LMNIC_REG_CTRL_END < LMNIC_REG_AQ_START);
+	assert_true(LMNIC_REG_AQ_END < LMNIC_REG_INTR_START);
+	assert_true(LMNIC_REG_INTR_END < LMNIC_REG_DB_START);
+	assert_true(LMNIC_REG_DB_END < LMNIC_REG_REGS_END);
 	assert_in_range(LMNIC_REG_STATUS, LMNIC_REG_CTRL_START,
 			LMNIC_REG_CTRL_END);
+}
+
+static void test_doorbells_and_vectors(void **state)
+{
+	unsigned int v, q;
+
+	(void)state;
+	/* every ring has a doorbell of its own, in order */
+	for (v = 0; v < LMNIC_MAX_VPORTS; v++)
+		for (q = 0; q < LMNIC_MAX_QP; q++) {
+			assert_int_equal(LMNIC_REG_DB(v, q, 1),
+					 LMNIC_REG_DB(v, q, 0) + 4);
+			if (q + 1 < LMNIC_MAX_QP)
+				assert_int_equal(LMNIC_REG_DB(v, q + 1, 0),
+						 LMNIC_REG_DB(v, q, 1) + 4);
+		}
+	assert_int_equal(LMNIC_REG_DB(1, 0, 0),
+			 LMNIC_REG_DB(0, LMNIC_MAX_QP - 1, 1) + 4);
+	assert_int_equal(LMNIC_REG_VEC_ITR(3), LMNIC_REG_VEC_ENABLE(3) + 4);
+	assert_int_equal(LMNIC_REG_VEC_ENABLE(4), LMNIC_REG_VEC_ITR(3) + 4);
+}
+
+static void test_state_layout(void **state)
+{
+	(void)state;
+	/* the RX completion's DD lands where a posted descriptor is zero */
+	assert_int_equal(offsetof(struct lmnic_rx_cmpl, flags),
+			 offsetof(struct lmnic_rx_desc, rsvd1) + 2);
+	assert_int_equal(LMNIC_SM_VPORT_BASE % 4096, 0);
+	assert_true(LMNIC_SM_OFF_COUNTERS + sizeof(struct lmnic_sm_counters) <=
+		    LMNIC_SM_FIXED_END);
+	assert_int_equal(sizeof(((struct lmnic_aq_desc *)0)->p), 40);
 }
 
 int main(void)
@@ -70,6 +110,8 @@ int main(void)
 		cmocka_unit_test(test_bit_helpers),
 		cmocka_unit_test(test_magic_spells_lmnc),
 		cmocka_unit_test(test_register_map),
+		cmocka_unit_test(test_doorbells_and_vectors),
+		cmocka_unit_test(test_state_layout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #define _LMNIC_H_
 
 #include <linux/bitops.h>
+#include <linux/if_vlan.h>
 #include <linux/io.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
@@ -123,6 +124,7 @@ struct lmnic_net {
 	u8 rss_key[LMNIC_RSS_KEY_SIZE];
 	u8 rss_table[LMNIC_RSS_TABLE_SIZE];
 	bool filter_overflow;	/* more addresses than MAC filters */
+	unsigned long active_vlans[BITS_TO_LONGS(VLAN_N_VID)];	/* RTNL */
 
 	struct lmnic_qp *qps[LMNIC_MAX_QP];	/* while up, under RTNL */
 	struct lmnic_sm_counters __iomem *cnt;	/* in state memory */
@@ -160,6 +162,10 @@ int lmnic_hw_check_id(u32 magic, u32 version, u32 layout);
 int lmnic_hw_init(struct lmnic_dev *ld);
 int lmnic_hw_reset(struct lmnic_dev *ld);
 u64 lmnic_sm_rd64(struct lmnic_dev *ld, const __le64 __iomem *p);
+
+/* lmnic_state.c */
+int lmnic_sm_check_hdr(const struct lmnic_sm_vport_hdr *hdr, u32 block_size);
+int lmnic_sm_check(struct lmnic_dev *ld);
 
 /* lmnic_adminq.c */
 int lmnic_aq_status_to_errno(u16 status);

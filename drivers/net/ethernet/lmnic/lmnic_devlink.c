@@ -14,6 +14,12 @@ static int lmnic_devlink_info_get(struct devlink *devlink,
 	char buf[32];
 	int err;
 
+#ifdef LMNIC_HAVE_DEVLINK_DRIVER_NAME_PUT
+	/* later kernels report the driver's name themselves */
+	err = devlink_info_driver_name_put(req, LMNIC_DRV_NAME);
+	if (err)
+		return err;
+#endif
 	snprintf(buf, sizeof(buf), "%016llx", ld->serial);
 	err = devlink_info_serial_number_put(req, buf);
 	if (err)

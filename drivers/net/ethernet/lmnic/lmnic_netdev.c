@@ -18,6 +18,9 @@ static u32 lmnic_vport_flags(struct lmnic_net *net)
 		flags |= LMNIC_VPF_ALLMULTI;
 	if (netdev->features & NETIF_F_RXCSUM)
 		flags |= LMNIC_VPF_RX_CSUM;
+	if ((netdev->features & NETIF_F_HW_VLAN_CTAG_FILTER) &&
+	    !(netdev->flags & IFF_PROMISC))
+		flags |= LMNIC_VPF_VLAN_FILTER;
 	return flags;
 }
 
@@ -55,6 +58,44 @@ int lmnic_set_rss(struct lmnic_net *net)
 	memcpy(rss.table, net->rss_table, sizeof(rss.table));
 	return lmnic_aq_vport(net->ld, LMNIC_AQ_SET_RSS, net->vport, &rss,
 			      sizeof(rss));
+}
+
+/* The VLANs of the stack's VLAN devices become the vport's VLAN filter. */
+static int lmnic_set_vlan_filter(struct lmnic_net *net)
+{
+	u8 bitmap[LMNIC_VLAN_BITMAP_SIZE] = {};
+	unsigned int vid;
+
+	for_each_set_bit(vid, net->active_vlans, VLAN_N_VID)
+		bitmap[vid / 8] |= BIT(vid % 8);
+	return lmnic_aq_vport(net->ld, LMNIC_AQ_SET_VLAN_FILTER, net->vport,
+			      bitmap, sizeof(bitmap));
+}
+
+static int lmnic_vlan_rx_add_vid(struct net_device *netdev, __be16 proto,
+				 u16 vid)
+{
+	struct lmnic_net *net = netdev_priv(netdev);
+	int err;
+
+	set_bit(vid, net->active_vlans);
+	if (!netif_running(netdev))
+		return 0;
+	err = lmnic_set_vlan_filter(net);
+	if (err)
+		clear_bit(vid, net->active_vlans);
+	return err;
+}
+
+static int lmnic_vlan_rx_kill_vid(struct net_device *netdev, __be16 proto,
+				  u16 vid)
+{
+	struct lmnic_net *net = netdev_priv(netdev);
+
+	clear_bit(vid, net->active_vlans);
+	if (!netif_running(netdev))
+		return 0;
+	return lmnic_set_vlan_filter(net);
 }
 
 /* The unicast and multicast lists become the vport's MAC filter. */
@@ -124,6 +165,8 @@ static int lmnic_up(struct lmnic_net *net)
 	if (err)
 		return err;
 	err = lmnic_set_rss(net);
+	if (!err)
+		err = lmnic_set_vlan_filter(net);
 	if (err)
 		goto err_disable;
 	err = lmnic_qps_up(net);
@@ -255,7 +298,8 @@ static int lmnic_set_features(struct net_device *netdev,
 	netdev_features_t old = netdev->features;
 	int err;
 
-	if (!((features ^ old) & NETIF_F_RXCSUM) || !netif_running(netdev))
+	if (!((features ^ old) & (NETIF_F_RXCSUM | NETIF_F_HW_VLAN_CTAG_FILTER)) ||
+	    !netif_running(netdev))
 		return 0;
 	netdev->features = features;
 	err = lmnic_vport_config(net, LMNIC_AQ_SET_CONFIG);
@@ -339,6 +383,8 @@ static const struct net_device_ops lmnic_netdev_ops = {
 	.ndo_set_features = lmnic_set_features,
 	.ndo_get_stats64 = lmnic_get_stats64,
 	.ndo_tx_timeout = lmnic_tx_timeout,
+	.ndo_vlan_rx_add_vid = lmnic_vlan_rx_add_vid,
+	.ndo_vlan_rx_kill_vid = lmnic_vlan_rx_kill_vid,
 	.ndo_validate_addr = eth_validate_addr,
 };
 
@@ -381,7 +427,7 @@ static int lmnic_netdev_create(struct lmnic_dev *ld, u16 vport)
 	netdev->min_mtu = LMNIC_MIN_MTU;
 	netdev->max_mtu = LMNIC_MAX_MTU;
 	netdev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM |
-			      NETIF_F_RXHASH;
+			      NETIF_F_RXHASH | NETIF_F_HW_VLAN_CTAG_FILTER;
 	netdev->features = netdev->hw_features;
 	netdev->priv_flags |= IFF_UNICAST_FLT | IFF_LIVE_ADDR_CHANGE;
 	netif_set_real_num_tx_queues(netdev, net->num_qp);

@@ -90,6 +90,10 @@ static int lmnic_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 		goto err_unmap_regs;
 	}
 
+	err = lmnic_sm_check(ld);
+	if (err)
+		goto err_unmap_state;
+
 	err = lmnic_irq_init(ld);
 	if (err) {
 		dev_err(dev, "cannot set up interrupts: %pe\n", ERR_PTR(err));

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/* lmnic: the layout of state memory, and its validation */
+
+#include <kunit/visibility.h>
+
+#include "lmnic.h"
+
+/* Where this driver expects each section of a layout-1 vport block. */
+static const struct {
+	u16 type;
+	u16 flags;
+	u32 offset;
+} lmnic_sm_layout[] = {
+	{ LMNIC_SEC_CONFIG, 0, LMNIC_SM_OFF_CONFIG },
+	{ LMNIC_SEC_MAC_FILTERS, 0, LMNIC_SM_OFF_MAC_FILTERS },
+	{ LMNIC_SEC_VLAN_FILTER, 0, LMNIC_SM_OFF_VLAN },
+	{ LMNIC_SEC_RSS, 0, LMNIC_SM_OFF_RSS },
+	{ LMNIC_SEC_QUEUES, 0, LMNIC_SM_OFF_QUEUES },
+	{ LMNIC_SEC_QUEUES_HOST, LMNIC_SECF_HOST, LMNIC_SM_OFF_QUEUES_HOST },
+	{ LMNIC_SEC_COUNTERS, 0, LMNIC_SM_OFF_COUNTERS },
+};
+
+static bool lmnic_sm_overlap(const struct lmnic_sm_section *a,
+			     const struct lmnic_sm_section *b)
+{
+	u64 a0 = le32_to_cpu(a->offset), a1 = a0 + le32_to_cpu(a->size);
+	u64 b0 = le32_to_cpu(b->offset), b1 = b0 + le32_to_cpu(b->size);
+
+	return a0 < b1 && b0 < a1;
+}
+
+/**
+ * lmnic_sm_check_hdr - validate the header of a vport's state block
+ * @hdr: a copy of the header
+ * @block_size: the block size the adapter reports
+ *
+ * Every section must lie inside the block, after the header, apart from
+ * the others, with known type and flags; each section the driver uses must
+ * be present once, where layout 1 puts it, with the right HOST flag.
+ *
+ * Return: 0; -EPROTO for another layout version; -EBADMSG otherwise.
+ */
+int lmnic_sm_check_hdr(const struct lmnic_sm_vport_hdr *hdr, u32 block_size)
+{
+	u16 n = le16_to_cpu(hdr->num_sections);
+	unsigned long seen = 0;
+	unsigned int i, j;
+
+	if (le32_to_cpu(hdr->magic) != LMNIC_SM_VPORT_MAGIC)
+		return -EBADMSG;
+	if (le16_to_cpu(hdr->layout) != LMNIC_LAYOUT_VERSION)
+		return -EPROTO;
+	if (le32_to_cpu(hdr->block_size) != block_size || !n ||
+	    n > LMNIC_SEC_MAX)
+		return -EBADMSG;
+
+	for (i = 0; i < n; i++) {
+		const struct lmnic_sm_section *s = &hdr->sections[i];
+		u16 type = le16_to_cpu(s->type);
+		u64 end = (u64)le32_to_cpu(s->offset) + le32_to_cpu(s->size);
+
+		if (!type || type >= LMNIC_SEC_MAX || (seen & BIT(type)))
+			return -EBADMSG;
+		if (le16_to_cpu(s->flags) & ~LMNIC_SECF_HOST)
+			return -EBADMSG;
+		if (le32_to_cpu(s->offset) < sizeof(*hdr) || end > block_size)
+			return -EBADMSG;
+		for (j = 0; j < i; j++)
+			if (lmnic_sm_overlap(s, &hdr->sections[j]))
+				return -EBADMSG;
+		seen |= BIT(type);
+
+		for (j = 0; j < ARRAY_SIZE(lmnic_sm_layout); j++)
+			if (lmnic_sm_layout[j].type == type &&
+			    (lmnic_sm_layout[j].offset != le32_to_cpu(s->offset) ||
+			     lmnic_sm_layout[j].flags != le16_to_cpu(s->flags)))
+				return -EBADMSG;
+	}
+	for (j = 0; j < ARRAY_SIZE(lmnic_sm_layout); j++)
+		if (!(seen & BIT(lmnic_sm_layout[j].type)))
+			return -EBADMSG;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(lmnic_sm_check_hdr);
+
+/* Check every vport block the adapter presents before the driver uses it. */
+int lmnic_sm_check(struct lmnic_dev *ld)
+{
+	struct lmnic_sm_vport_hdr hdr;
+	int err;
+	u16 v;
+
+	for (v = 0; v < ld->num_vports; v++) {
+		memcpy_fromio(&hdr, ld->state + LMNIC_SM_VPORT_BASE +
+			      (u64)v * ld->vport_block, sizeof(hdr));
+		err = lmnic_sm_check_hdr(&hdr, ld->vport_block);
+		if (err) {
+			dev_err(lmnic_to_dev(ld), "vport %u: state block header invalid: %pe\n",
+				v, ERR_PTR(err));
+			return err;
+		}
+	}
+	return 0;
+}
