@@ -425,6 +425,35 @@ struct lmnic_sm_counters {
 #define LMNIC_SM_OFF_COUNTERS	0x0900
 #define LMNIC_SM_FIXED_END	0x1000
 
+/*
+ * The sections of a layout-1 vport block, in header order. Adapter, driver
+ * and tools build their table from this one initializer:
+ *   static const struct lmnic_sm_layout_entry t[] = LMNIC_SM_LAYOUT1;
+ */
+struct lmnic_sm_layout_entry {
+	__u16 type;
+	__u16 flags;
+	__u32 offset;
+	__u32 size;
+};
+
+#define LMNIC_SM_LAYOUT1 {						\
+	{ LMNIC_SEC_CONFIG, 0, LMNIC_SM_OFF_CONFIG,			\
+	  sizeof(struct lmnic_sm_config) },				\
+	{ LMNIC_SEC_MAC_FILTERS, 0, LMNIC_SM_OFF_MAC_FILTERS,		\
+	  LMNIC_MAX_MAC_FILTERS * sizeof(struct lmnic_mac_filter) },	\
+	{ LMNIC_SEC_VLAN_FILTER, 0, LMNIC_SM_OFF_VLAN,			\
+	  LMNIC_VLAN_BITMAP_SIZE },					\
+	{ LMNIC_SEC_RSS, 0, LMNIC_SM_OFF_RSS,				\
+	  sizeof(struct lmnic_sm_rss) },				\
+	{ LMNIC_SEC_QUEUES, 0, LMNIC_SM_OFF_QUEUES,			\
+	  LMNIC_MAX_QP * sizeof(struct lmnic_sm_queue) },		\
+	{ LMNIC_SEC_QUEUES_HOST, LMNIC_SECF_HOST, LMNIC_SM_OFF_QUEUES_HOST, \
+	  LMNIC_MAX_QP * sizeof(struct lmnic_sm_queue_host) },		\
+	{ LMNIC_SEC_COUNTERS, 0, LMNIC_SM_OFF_COUNTERS,		\
+	  sizeof(struct lmnic_sm_counters) },				\
+}
+
 static_assert(sizeof(struct lmnic_tx_desc) == 16);
 static_assert(sizeof(struct lmnic_rx_desc) == 16);
 static_assert(sizeof(struct lmnic_rx_cmpl) == 16);

@@ -144,28 +144,16 @@ static void lmnic_test_section(struct lmnic_sm_vport_hdr *h, unsigned int i,
 /* A layout-1 vport block header as the adapter writes it. */
 static void lmnic_test_hdr(struct lmnic_sm_vport_hdr *h)
 {
-	unsigned int i = 0;
+	static const struct lmnic_sm_layout_entry layout[] = LMNIC_SM_LAYOUT1;
+	unsigned int i;
 
 	memset(h, 0, sizeof(*h));
 	h->magic = cpu_to_le32(LMNIC_SM_VPORT_MAGIC);
 	h->layout = cpu_to_le16(LMNIC_LAYOUT_VERSION);
 	h->block_size = cpu_to_le32(LMNIC_TEST_BLOCK);
-	lmnic_test_section(h, i++, LMNIC_SEC_CONFIG, 0, LMNIC_SM_OFF_CONFIG,
-			   sizeof(struct lmnic_sm_config));
-	lmnic_test_section(h, i++, LMNIC_SEC_MAC_FILTERS, 0,
-			   LMNIC_SM_OFF_MAC_FILTERS,
-			   LMNIC_MAX_MAC_FILTERS * sizeof(struct lmnic_mac_filter));
-	lmnic_test_section(h, i++, LMNIC_SEC_VLAN_FILTER, 0, LMNIC_SM_OFF_VLAN,
-			   LMNIC_VLAN_BITMAP_SIZE);
-	lmnic_test_section(h, i++, LMNIC_SEC_RSS, 0, LMNIC_SM_OFF_RSS,
-			   sizeof(struct lmnic_sm_rss));
-	lmnic_test_section(h, i++, LMNIC_SEC_QUEUES, 0, LMNIC_SM_OFF_QUEUES,
-			   LMNIC_MAX_QP * sizeof(struct lmnic_sm_queue));
-	lmnic_test_section(h, i++, LMNIC_SEC_QUEUES_HOST, LMNIC_SECF_HOST,
-			   LMNIC_SM_OFF_QUEUES_HOST,
-			   LMNIC_MAX_QP * sizeof(struct lmnic_sm_queue_host));
-	lmnic_test_section(h, i++, LMNIC_SEC_COUNTERS, 0, LMNIC_SM_OFF_COUNTERS,
-			   sizeof(struct lmnic_sm_counters));
+	for (i = 0; i < ARRAY_SIZE(layout); i++)
+		lmnic_test_section(h, i, layout[i].type, layout[i].flags,
+				   layout[i].offset, layout[i].size);
 	h->num_sections = cpu_to_le16(i);
 }
 

@@ -20,6 +20,8 @@
 
 /* ---- state memory ---------------------------------------------------- */
 
+static const struct lmnic_sm_layout_entry lmnic_layout1[] = LMNIC_SM_LAYOUT1;
+
 static uint8_t *lmnic_vp_block(LmnicState *s, unsigned v)
 {
     return s->state_mem + LMNIC_SM_VPORT_BASE + (uint64_t)v * s->vport_block;
@@ -106,28 +108,17 @@ static void lmnic_vp_init(LmnicState *s, unsigned v)
 {
     struct lmnic_sm_vport_hdr *h = lmnic_vp_hdr(s, v);
     struct lmnic_sm_config *cfg = lmnic_vp_cfg(s, v);
-    unsigned i = 0;
+    unsigned i;
 
     memset(lmnic_vp_block(s, v), 0, LMNIC_SM_FIXED_END);
     h->magic = cpu_to_le32(LMNIC_SM_VPORT_MAGIC);
     h->layout = cpu_to_le16(LMNIC_LAYOUT_VERSION);
     h->block_size = cpu_to_le32(s->vport_block);
     h->vport = cpu_to_le16(v);
-    lmnic_section(h, i++, LMNIC_SEC_CONFIG, 0, LMNIC_SM_OFF_CONFIG,
-                  sizeof(struct lmnic_sm_config));
-    lmnic_section(h, i++, LMNIC_SEC_MAC_FILTERS, 0, LMNIC_SM_OFF_MAC_FILTERS,
-                  LMNIC_MAX_MAC_FILTERS * sizeof(struct lmnic_mac_filter));
-    lmnic_section(h, i++, LMNIC_SEC_VLAN_FILTER, 0, LMNIC_SM_OFF_VLAN,
-                  LMNIC_VLAN_BITMAP_SIZE);
-    lmnic_section(h, i++, LMNIC_SEC_RSS, 0, LMNIC_SM_OFF_RSS,
-                  sizeof(struct lmnic_sm_rss));
-    lmnic_section(h, i++, LMNIC_SEC_QUEUES, 0, LMNIC_SM_OFF_QUEUES,
-                  LMNIC_MAX_QP * sizeof(struct lmnic_sm_queue));
-    lmnic_section(h, i++, LMNIC_SEC_QUEUES_HOST, LMNIC_SECF_HOST,
-                  LMNIC_SM_OFF_QUEUES_HOST,
-                  LMNIC_MAX_QP * sizeof(struct lmnic_sm_queue_host));
-    lmnic_section(h, i++, LMNIC_SEC_COUNTERS, 0, LMNIC_SM_OFF_COUNTERS,
-                  sizeof(struct lmnic_sm_counters));
+    for (i = 0; i < ARRAY_SIZE(lmnic_layout1); i++) {
+        lmnic_section(h, i, lmnic_layout1[i].type, lmnic_layout1[i].flags,
+                      lmnic_layout1[i].offset, lmnic_layout1[i].size);
+    }
     h->num_sections = cpu_to_le16(i);
     cfg->mtu = cpu_to_le16(1500);
     cfg->num_qp = cpu_to_le16(1);

@@ -6,19 +6,7 @@
 #include "lmnic.h"
 
 /* Where this driver expects each section of a layout-1 vport block. */
-static const struct {
-	u16 type;
-	u16 flags;
-	u32 offset;
-} lmnic_sm_layout[] = {
-	{ LMNIC_SEC_CONFIG, 0, LMNIC_SM_OFF_CONFIG },
-	{ LMNIC_SEC_MAC_FILTERS, 0, LMNIC_SM_OFF_MAC_FILTERS },
-	{ LMNIC_SEC_VLAN_FILTER, 0, LMNIC_SM_OFF_VLAN },
-	{ LMNIC_SEC_RSS, 0, LMNIC_SM_OFF_RSS },
-	{ LMNIC_SEC_QUEUES, 0, LMNIC_SM_OFF_QUEUES },
-	{ LMNIC_SEC_QUEUES_HOST, LMNIC_SECF_HOST, LMNIC_SM_OFF_QUEUES_HOST },
-	{ LMNIC_SEC_COUNTERS, 0, LMNIC_SM_OFF_COUNTERS },
-};
+static const struct lmnic_sm_layout_entry lmnic_sm_layout[] = LMNIC_SM_LAYOUT1;
 
 static bool lmnic_sm_overlap(const struct lmnic_sm_section *a,
 			     const struct lmnic_sm_section *b)
@@ -73,6 +61,7 @@ int lmnic_sm_check_hdr(const struct lmnic_sm_vport_hdr *hdr, u32 block_size)
 		for (j = 0; j < ARRAY_SIZE(lmnic_sm_layout); j++)
 			if (lmnic_sm_layout[j].type == type &&
 			    (lmnic_sm_layout[j].offset != le32_to_cpu(s->offset) ||
+			     lmnic_sm_layout[j].size > le32_to_cpu(s->size) ||
 			     lmnic_sm_layout[j].flags != le16_to_cpu(s->flags)))
 				return -EBADMSG;
 	}
