@@ -140,7 +140,9 @@ def test_rss_spreads_flows_and_follows_indirection(pair):
         _udp_flows(a, 32, port0=8000)
         b.run("sleep 1")
         delta = [x - y for x, y in zip(_qp_rx(b), before)]
-        assert delta[2] >= 32 and delta[0] == delta[1] == delta[3] == 0, delta
+        # every IP flow follows the table; only non-IP frames (ARP) may
+        # still land in queue pair 0
+        assert delta[2] >= 32 and delta[1] == delta[3] == 0 and delta[0] <= 4, delta
     finally:
         b.run("ethtool -X eth0 default; ethtool -L eth0 combined 1")
     a.run("ping -c 2 -W 3 10.9.0.2")
