@@ -48,6 +48,13 @@ build/host/%: tests/unit/%.c include/lmnic_hw.h
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< -lcmocka
 
+# the dump decoder of lmnic-analyze, with the sources the tool builds from
+DECODER := tools/lmnic_dump.c tools/crc32c.c
+build/host/test_dump_decode: tests/unit/test_dump_decode.c $(DECODER) \
+		tools/lmnic_dump.h include/lmnic_hw.h include/uapi/linux/lmnic_dump.h
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -Iinclude/uapi -o $@ $< $(DECODER) -lcmocka
+
 check: qemu kernels
 	@$(PYTHON) tests/check.py $(T)
 

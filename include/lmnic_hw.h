@@ -77,7 +77,7 @@
 #define LMNIC_VERSION_MINOR	GENMASK(15, 0)
 #define LMNIC_VERSION_MAJOR	GENMASK(31, 16)
 #define LMNIC_HW_VERSION_MAJOR	1
-#define LMNIC_HW_VERSION_MINOR	1
+#define LMNIC_HW_VERSION_MINOR	2
 #define LMNIC_REG_LAYOUT	0x0008	/* state-memory layout version */
 #define LMNIC_LAYOUT_VERSION	1
 #define LMNIC_REG_CAPS		0x000c
@@ -85,6 +85,9 @@
 #define LMNIC_CAP_RSS		BIT(1)
 #define LMNIC_CAP_TX_CSUM	BIT(2)
 #define LMNIC_CAP_RX_CSUM	BIT(3)
+#define LMNIC_CAP_CONN		BIT(4)	/* connection table */
+#define LMNIC_CAP_HOST_REGION	BIT(5)	/* host-resident offload region */
+#define LMNIC_CAP_ALL		GENMASK(5, 0)
 #define LMNIC_REG_SERIAL_LO	0x0010
 #define LMNIC_REG_SERIAL_HI	0x0014
 #define LMNIC_REG_STATE_SIZE_LO	0x0018	/* BAR2 size in bytes */
@@ -107,6 +110,29 @@
 #define LMNIC_STATUS_LINK	BIT(2)	/* physical port link up */
 #define LMNIC_REG_SCRATCH	0x0108	/* read/write, no side effects */
 #define LMNIC_REG_CTRL_END	0x0108
+
+/*
+ * Error block. The adapter latches the first error's details (vport, queue
+ * pair, connection id, address, time) until the driver clears every cause
+ * bit, and raises LMNIC_VEC_ADMIN for each new cause.
+ */
+#define LMNIC_REG_ERR_START	0x0180
+#define LMNIC_REG_ERR_CAUSE	0x0180	/* write 1 to clear */
+#define LMNIC_ERR_PARITY	BIT(0)	/* a connection entry failed its check */
+#define LMNIC_ERR_DMA		BIT(1)	/* a queue's DMA faulted; queue stopped */
+#define LMNIC_ERR_FATAL		BIT(2)	/* firmware fatal; the adapter stops */
+#define LMNIC_ERR_ALL		GENMASK(2, 0)
+#define LMNIC_REG_ERR_VPORT	0x0184
+#define LMNIC_REG_ERR_QP	0x0188
+#define LMNIC_REG_ERR_ENTRY	0x018c	/* connection id */
+#define LMNIC_REG_ERR_ADDR_LO	0x0190	/* faulting DMA address */
+#define LMNIC_REG_ERR_ADDR_HI	0x0194
+#define LMNIC_REG_ERR_TIME_LO	0x0198	/* adapter time of the error, ns */
+#define LMNIC_REG_ERR_TIME_HI	0x019c
+#define LMNIC_REG_ERR_COUNT	0x01a0	/* errors since reset */
+#define LMNIC_REG_TIME_LO	0x01a4	/* adapter clock, ns; reading LO */
+#define LMNIC_REG_TIME_HI	0x01a8	/* latches HI */
+#define LMNIC_REG_ERR_END	0x01a8
 
 /* Admin queue block */
 #define LMNIC_REG_AQ_START	0x0200
@@ -232,7 +258,21 @@ struct lmnic_aq_desc {
 			__le16 num_vports;
 			__le16 max_qp;
 			__le32 caps;
+			__le32 conn_capacity;	/* connection slots per vport */
 		} info;
+		struct lmnic_aq_conn {
+			__le32 id;	/* connection id: 0 .. limit - 1 */
+			__le32 limit;	/* CONN_LIMIT: new limit */
+			__le32 count;	/* written by the device: entries in use */
+			__le32 capacity;	/* written by the device */
+		} conn;
+		struct lmnic_aq_region {
+			__le32 num_chunks;	/* addresses in the buffer */
+			__le32 slots;	/* connection entries */
+			__le16 events;	/* event ring entries, a power of two */
+			__u8 chunk_shift;	/* log2 of the chunk size */
+			__u8 rsvd;
+		} region;
 	} p;
 };
 
@@ -251,6 +291,13 @@ enum lmnic_aq_opcode {
 	LMNIC_AQ_SET_RSS	= 0x0016,	/* buf: struct lmnic_sm_rss */
 	LMNIC_AQ_QUEUE_CREATE	= 0x0020,	/* queue */
 	LMNIC_AQ_QUEUE_DESTROY	= 0x0021,	/* queue.qp */
+	LMNIC_AQ_CONN_ADD	= 0x0030,	/* conn.id, buf: struct lmnic_conn */
+	LMNIC_AQ_CONN_DEL	= 0x0031,	/* conn.id */
+	LMNIC_AQ_CONN_QUERY	= 0x0032,	/* conn.id, buf <- struct lmnic_conn */
+	LMNIC_AQ_CONN_FLUSH	= 0x0033,	/* delete every entry */
+	LMNIC_AQ_CONN_LIMIT	= 0x0034,	/* conn.limit */
+	LMNIC_AQ_REGION_SET	= 0x0038,	/* region, buf: __le64 chunk[] */
+	LMNIC_AQ_REGION_CLEAR	= 0x0039,
 };
 
 /* Admin command status, in lmnic_aq_desc.status */
@@ -299,7 +346,11 @@ enum lmnic_sm_section_type {
 	LMNIC_SEC_QUEUES	= 5,	/* struct lmnic_sm_queue[4] */
 	LMNIC_SEC_QUEUES_HOST	= 6,	/* struct lmnic_sm_queue_host[4], HOST */
 	LMNIC_SEC_COUNTERS	= 7,	/* struct lmnic_sm_counters */
-	LMNIC_SEC_MAX		= 8,
+	LMNIC_SEC_CONN		= 8,	/* struct lmnic_sm_conn_hdr */
+	LMNIC_SEC_REGION_HOST	= 9,	/* struct lmnic_sm_region_host, HOST */
+	LMNIC_SEC_CONN_INDEX	= 10,	/* __le32 slot + 1 per connection id */
+	LMNIC_SEC_CONN_TABLE	= 11,	/* struct lmnic_conn[capacity] */
+	LMNIC_SEC_MAX		= 12,
 };
 
 struct lmnic_sm_section {
@@ -413,7 +464,177 @@ struct lmnic_sm_counters {
 	__le64 rx_csum_bad;
 	__le64 tx_local;		/* delivered to a sibling vport */
 	__le64 tx_wire;			/* sent out of the physical port */
+	__le64 rx_conn_hit;		/* matched a connection entry */
+	__le64 rx_conn_drop;		/* dropped by a connection's DROP */
+	__le64 rx_conn_mark;		/* marked by a connection's MARK */
+	__le64 rsvd;
 };
+
+/* ---- connection table ------------------------------------------------
+ *
+ * Each vport has a hash table of connections in its block (CONN_TABLE) and
+ * an index from connection id to slot (CONN_INDEX). A connection is an exact
+ * 5-tuple of a received frame; its actions apply to matching frames.
+ */
+#define LMNIC_CONN_FAMILY_IPV4	4
+#define LMNIC_CONN_FAMILY_IPV6	6
+#define LMNIC_CONN_MAX_PROBE	64	/* longest hash-table probe */
+
+struct lmnic_conn_key {
+	__be32 src[4];			/* IPv4: src[0], the rest zero */
+	__be32 dst[4];
+	__be16 sport;
+	__be16 dport;
+	__u8 family;			/* LMNIC_CONN_FAMILY_* */
+	__u8 proto;			/* 6 (TCP) or 17 (UDP) */
+	__le16 rsvd;			/* zero */
+};
+
+/*
+ * A connection, 128 bytes: the same in the table and in the host region.
+ * check is the CRC-32C of bytes 4 .. 87 (id through created_ns); the
+ * adapter verifies it whenever it reads the entry and reports a mismatch
+ * as a parity error. seq is the host region's sequence number (odd while
+ * the adapter writes the entry); in the table it is zero.
+ */
+struct lmnic_conn {
+	__le32 seq;
+	__le32 id;
+	struct lmnic_conn_key key;
+	__le16 flags;			/* LMNIC_CONNF_* */
+	__le16 actions;			/* LMNIC_CONN_ACT_* */
+	__le16 queue;			/* STEER: queue pair */
+	__le16 source;			/* LMNIC_CONN_SRC_* */
+	__le32 mark;			/* MARK: reported in the RX completion */
+	__le32 owner_pid;		/* who offloaded it */
+	char owner_comm[16];
+	__le64 created_ns;		/* adapter time of the add */
+	__le32 check;
+	__le32 dirty;			/* table: counters changed since flush */
+	__le64 packets;
+	__le64 bytes;
+	__le64 last_hit_ns;		/* adapter time; 0: never */
+	__le64 rsvd;
+};
+
+#define LMNIC_CONN_CHECK_START	4
+#define LMNIC_CONN_CHECK_END	88
+
+#define LMNIC_CONNF_VALID	BIT(0)
+#define LMNIC_CONNF_TOMB	BIT(1)	/* table: deleted, keeps probes going */
+
+#define LMNIC_CONN_ACT_STEER	BIT(0)
+#define LMNIC_CONN_ACT_DROP	BIT(1)
+#define LMNIC_CONN_ACT_MARK	BIT(2)
+#define LMNIC_CONN_ACT_COUNT	BIT(3)
+#define LMNIC_CONN_ACT_ALL	GENMASK(3, 0)
+
+#define LMNIC_CONN_SRC_NETLINK	1	/* an application, through the family */
+#define LMNIC_CONN_SRC_ETHTOOL	2	/* an administrator, ethtool -N */
+
+struct lmnic_sm_conn_hdr {
+	__le32 capacity;		/* slots in CONN_TABLE */
+	__le32 limit;			/* ids are 0 .. limit - 1 */
+	__le32 count;			/* valid entries */
+	__le32 tombstones;
+	__le32 hash_seed;
+	__le32 rsvd0;
+	__le64 event_seq;		/* offload events so far */
+	__le64 adds;
+	__le64 dels;
+	__le64 add_fails;
+	__le64 parity_errors;
+};
+
+/* Host-resident offload region, as the adapter knows it (HOST section). */
+#define LMNIC_HR_MAX_CHUNKS	1022
+#define LMNIC_HR_CHUNK_SHIFT_MIN 12
+#define LMNIC_HR_CHUNK_SHIFT_MAX 22
+
+struct lmnic_sm_region_host {
+	__le32 num_chunks;		/* 0: no region registered */
+	__le32 slots;
+	__le16 events;
+	__u8 chunk_shift;
+	__u8 rsvd0;
+	__le32 rsvd1;
+	__le64 chunk[LMNIC_HR_MAX_CHUNKS];
+};
+
+/*
+ * The host-resident offload region of one vport: host memory the driver
+ * registers with REGION_SET, a list of chunks seen as one byte range:
+ *
+ *   0                  struct lmnic_hr_header
+ *   events_off         struct lmnic_hr_event[events]
+ *   entries_off        struct lmnic_conn[slots], slot = connection id
+ *
+ * The adapter writes an entry before it completes the command that changes
+ * it, flushes the counters of changed entries every flush_interval_ms, and
+ * appends an event for every table change and error.
+ */
+#define LMNIC_HR_MAGIC		0x52484d4c	/* "LMHR" */
+#define LMNIC_HR_VERSION	1
+#define LMNIC_HR_HDR_SIZE	256
+#define LMNIC_HR_FLUSH_MS	100
+
+struct lmnic_hr_header {
+	__le32 magic;
+	__le16 version;
+	__le16 vport;
+	__le32 slots;
+	__le32 events;
+	__le32 events_off;
+	__le32 entries_off;
+	__le32 entry_size;
+	__le32 event_size;
+	__le64 serial;			/* adapter serial number */
+	__le64 event_seq;		/* events written so far */
+	__le64 flush_ns;		/* adapter time of the last flush */
+	__le64 registered_ns;
+	__le32 flush_interval_ms;
+	__le32 count;			/* valid entries */
+	__le32 limit;
+	__le32 capacity;
+	__le64 flushes;
+	__u8 rsvd[168];
+};
+
+enum lmnic_hr_event_op {
+	LMNIC_HR_EV_ADD		= 1,
+	LMNIC_HR_EV_DEL		= 2,
+	LMNIC_HR_EV_FLUSH	= 3,	/* every entry deleted */
+	LMNIC_HR_EV_ADD_FAIL	= 4,	/* status says why */
+	LMNIC_HR_EV_PARITY	= 5,	/* entry failed its check */
+	LMNIC_HR_EV_DMA_FAULT	= 6,	/* id: queue pair */
+	LMNIC_HR_EV_FATAL	= 7,
+	LMNIC_HR_EV_REGISTER	= 8,	/* region registered */
+};
+
+struct lmnic_hr_event {
+	__le64 seq;			/* 1, 2, ...: slot (seq - 1) % events */
+	__le64 time_ns;
+	__le16 op;			/* enum lmnic_hr_event_op */
+	__le16 status;			/* enum lmnic_aq_status */
+	__le32 id;
+	struct lmnic_conn_key key;
+};
+
+static inline __u32 lmnic_hr_events_off(void)
+{
+	return LMNIC_HR_HDR_SIZE;
+}
+
+static inline __u32 lmnic_hr_entries_off(__u32 events)
+{
+	return LMNIC_HR_HDR_SIZE + events * sizeof(struct lmnic_hr_event);
+}
+
+static inline __u64 lmnic_hr_size(__u32 events, __u32 slots)
+{
+	return lmnic_hr_entries_off(events) +
+	       (__u64)slots * sizeof(struct lmnic_conn);
+}
 
 /* Section placement in a layout-1 vport block */
 #define LMNIC_SM_OFF_CONFIG	0x0100
@@ -423,7 +644,10 @@ struct lmnic_sm_counters {
 #define LMNIC_SM_OFF_QUEUES	0x0700
 #define LMNIC_SM_OFF_QUEUES_HOST 0x0800
 #define LMNIC_SM_OFF_COUNTERS	0x0900
-#define LMNIC_SM_FIXED_END	0x1000
+#define LMNIC_SM_OFF_CONN	0x0b00
+#define LMNIC_SM_OFF_REGION_HOST 0x1000
+#define LMNIC_SM_FIXED_END	0x4000
+#define LMNIC_SM_OFF_CONN_INDEX	LMNIC_SM_FIXED_END
 
 /*
  * The sections of a layout-1 vport block, in header order. Adapter, driver
@@ -452,6 +676,28 @@ struct lmnic_sm_layout_entry {
 	  LMNIC_MAX_QP * sizeof(struct lmnic_sm_queue_host) },		\
 	{ LMNIC_SEC_COUNTERS, 0, LMNIC_SM_OFF_COUNTERS,		\
 	  sizeof(struct lmnic_sm_counters) },				\
+	{ LMNIC_SEC_CONN, 0, LMNIC_SM_OFF_CONN,			\
+	  sizeof(struct lmnic_sm_conn_hdr) },				\
+	{ LMNIC_SEC_REGION_HOST, LMNIC_SECF_HOST, LMNIC_SM_OFF_REGION_HOST, \
+	  sizeof(struct lmnic_sm_region_host) },			\
+}
+
+/*
+ * The connection index and table fill the rest of a vport block: CAPACITY
+ * slots of 128 bytes, after an index of CAPACITY 32-bit words rounded up
+ * to 4 KiB.
+ */
+static inline __u32 lmnic_sm_conn_capacity(__u32 block_size)
+{
+	if (block_size < LMNIC_SM_FIXED_END + 4096)
+		return 0;
+	return (block_size - LMNIC_SM_FIXED_END - 4096) /
+	       (sizeof(struct lmnic_conn) + 4);
+}
+
+static inline __u32 lmnic_sm_conn_table_off(__u32 capacity)
+{
+	return LMNIC_SM_OFF_CONN_INDEX + ((capacity * 4 + 4095) & ~4095U);
 }
 
 static_assert(sizeof(struct lmnic_tx_desc) == 16);
@@ -460,12 +706,26 @@ static_assert(sizeof(struct lmnic_rx_cmpl) == 16);
 static_assert(sizeof(struct lmnic_aq_desc) == 64);
 static_assert(sizeof(struct lmnic_sm_section) == 16);
 static_assert(sizeof(struct lmnic_sm_vport_hdr) == 32 + 16 * LMNIC_SEC_MAX);
+static_assert(sizeof(struct lmnic_aq_conn) <= 40);
+static_assert(sizeof(struct lmnic_aq_region) <= 40);
+static_assert(sizeof(struct lmnic_conn_key) == 40);
+static_assert(sizeof(struct lmnic_conn) == 128);
+static_assert(sizeof(struct lmnic_sm_conn_hdr) == 64);
+static_assert(sizeof(struct lmnic_sm_region_host) == 16 + 8 * LMNIC_HR_MAX_CHUNKS);
+static_assert(sizeof(struct lmnic_hr_header) == LMNIC_HR_HDR_SIZE);
+static_assert(sizeof(struct lmnic_hr_event) == 64);
+static_assert(LMNIC_SM_OFF_CONN - LMNIC_SM_OFF_COUNTERS >=
+		    sizeof(struct lmnic_sm_counters));
+static_assert(LMNIC_SM_OFF_REGION_HOST - LMNIC_SM_OFF_CONN >=
+		    sizeof(struct lmnic_sm_conn_hdr));
+static_assert(LMNIC_SM_FIXED_END - LMNIC_SM_OFF_REGION_HOST >=
+		    sizeof(struct lmnic_sm_region_host));
 static_assert(sizeof(struct lmnic_sm_config) == 16);
 static_assert(sizeof(struct lmnic_mac_filter) == 8);
 static_assert(sizeof(struct lmnic_sm_rss) == 176);
 static_assert(sizeof(struct lmnic_sm_queue) == 16);
 static_assert(sizeof(struct lmnic_sm_queue_host) == 32);
-static_assert(sizeof(struct lmnic_sm_counters) == 48 * LMNIC_MAX_QP + 64);
+static_assert(sizeof(struct lmnic_sm_counters) == 48 * LMNIC_MAX_QP + 96);
 static_assert(LMNIC_SM_OFF_MAC_FILTERS - LMNIC_SM_OFF_CONFIG >=
 		    sizeof(struct lmnic_sm_config));
 static_assert(LMNIC_SM_OFF_VLAN - LMNIC_SM_OFF_MAC_FILTERS >=
@@ -476,8 +736,6 @@ static_assert(LMNIC_SM_OFF_QUEUES_HOST - LMNIC_SM_OFF_QUEUES >=
 		    LMNIC_MAX_QP * sizeof(struct lmnic_sm_queue));
 static_assert(LMNIC_SM_OFF_COUNTERS - LMNIC_SM_OFF_QUEUES_HOST >=
 		    LMNIC_MAX_QP * sizeof(struct lmnic_sm_queue_host));
-static_assert(LMNIC_SM_FIXED_END - LMNIC_SM_OFF_COUNTERS >=
-		    sizeof(struct lmnic_sm_counters));
 static_assert(sizeof(struct lmnic_sm_vport_hdr) <= LMNIC_SM_OFF_CONFIG);
 static_assert(sizeof(struct lmnic_sm_adapter) <= LMNIC_SM_VPORT_BASE);
 

@@ -146,6 +146,7 @@ static void lmnic_test_hdr(struct lmnic_sm_vport_hdr *h)
 {
 	static const struct lmnic_sm_layout_entry layout[] = LMNIC_SM_LAYOUT1;
 	unsigned int i;
+	u32 cap = lmnic_sm_conn_capacity(LMNIC_TEST_BLOCK);
 
 	memset(h, 0, sizeof(*h));
 	h->magic = cpu_to_le32(LMNIC_SM_VPORT_MAGIC);
@@ -154,6 +155,11 @@ static void lmnic_test_hdr(struct lmnic_sm_vport_hdr *h)
 	for (i = 0; i < ARRAY_SIZE(layout); i++)
 		lmnic_test_section(h, i, layout[i].type, layout[i].flags,
 				   layout[i].offset, layout[i].size);
+	lmnic_test_section(h, i++, LMNIC_SEC_CONN_INDEX, 0,
+			   LMNIC_SM_OFF_CONN_INDEX, cap * 4);
+	lmnic_test_section(h, i++, LMNIC_SEC_CONN_TABLE, 0,
+			   lmnic_sm_conn_table_off(cap),
+			   cap * sizeof(struct lmnic_conn));
 	h->num_sections = cpu_to_le16(i);
 }
 
@@ -213,6 +219,12 @@ static void lmnic_layout_rejects_bad_sections(struct kunit *test)
 	/* an unknown type */
 	lmnic_test_hdr(&h);
 	h.sections[2].type = cpu_to_le16(LMNIC_SEC_MAX);
+	KUNIT_EXPECT_EQ(test, -EBADMSG, lmnic_sm_check_hdr(&h, LMNIC_TEST_BLOCK));
+	/* a connection table smaller than the block size gives */
+	lmnic_test_hdr(&h);
+	h.sections[le16_to_cpu(h.num_sections) - 1].size =
+		cpu_to_le32((lmnic_sm_conn_capacity(LMNIC_TEST_BLOCK) - 1) *
+			    sizeof(struct lmnic_conn));
 	KUNIT_EXPECT_EQ(test, -EBADMSG, lmnic_sm_check_hdr(&h, LMNIC_TEST_BLOCK));
 }
 

@@ -55,6 +55,9 @@ static uint64_t lmnic_state_read(void *opaque, hwaddr addr, unsigned size)
 {
     LmnicState *s = opaque;
 
+    if (s->dead) {
+        return MAKE_64BIT_MASK(0, size * 8);
+    }
     return ldn_le_p(s->state_mem + addr, size);
 }
 
@@ -63,6 +66,9 @@ static void lmnic_state_write(void *opaque, hwaddr addr, uint64_t val,
 {
     LmnicState *s = opaque;
 
+    if (s->dead) {
+        return;
+    }
     stn_le_p(s->state_mem + addr, size, val);
 }
 
@@ -114,6 +120,7 @@ static void lmnic_realize(PCIDevice *pdev, Error **errp)
         error_setg(errp, "lmnic: failed to add the PCIe capability");
         return;
     }
+    pcie_cap_flr_init(pdev);   /* function-level reset revives a dead adapter */
 
     memory_region_init_io(&s->mmio, OBJECT(s), &lmnic_mmio_ops, s,
                           "lmnic-regs", LMNIC_REGS_SIZE);
@@ -173,6 +180,13 @@ static void lmnic_exit(PCIDevice *pdev)
     pcie_cap_exit(pdev);
 }
 
+static void lmnic_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
+                               int len)
+{
+    pci_default_write_config(pdev, addr, val, len);
+    pcie_cap_flr_write_config(pdev, addr, val, len);
+}
+
 static void lmnic_qdev_reset(DeviceState *dev)
 {
     lmnic_core_reset(LMNIC(dev));
@@ -198,6 +212,7 @@ static void lmnic_class_init(ObjectClass *klass, void *data)
 
     k->realize = lmnic_realize;
     k->exit = lmnic_exit;
+    k->config_write = lmnic_write_config;
     k->vendor_id = LMNIC_PCI_VENDOR_ID;
     k->device_id = LMNIC_PCI_DEVICE_ID;
     k->revision = LMNIC_PCI_REVISION;
@@ -208,6 +223,7 @@ static void lmnic_class_init(ObjectClass *klass, void *data)
     dc->vmsd = &lmnic_vmstate;
     device_class_set_props(dc, lmnic_properties);
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
+    lmnic_conn_class_init(klass);
 }
 
 static const TypeInfo lmnic_info = {

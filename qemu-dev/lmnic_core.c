@@ -22,7 +22,7 @@
 
 static const struct lmnic_sm_layout_entry lmnic_layout1[] = LMNIC_SM_LAYOUT1;
 
-static uint8_t *lmnic_vp_block(LmnicState *s, unsigned v)
+uint8_t *lmnic_vp_block(LmnicState *s, unsigned v)
 {
     return s->state_mem + LMNIC_SM_VPORT_BASE + (uint64_t)v * s->vport_block;
 }
@@ -66,7 +66,7 @@ static struct lmnic_sm_queue_host *lmnic_vp_qh(LmnicState *s, unsigned v,
                                           LMNIC_SM_OFF_QUEUES_HOST) + qp;
 }
 
-static struct lmnic_sm_counters *lmnic_vp_cnt(LmnicState *s, unsigned v)
+struct lmnic_sm_counters *lmnic_vp_cnt(LmnicState *s, unsigned v)
 {
     return (void *)(lmnic_vp_block(s, v) + LMNIC_SM_OFF_COUNTERS);
 }
@@ -119,9 +119,15 @@ static void lmnic_vp_init(LmnicState *s, unsigned v)
         lmnic_section(h, i, lmnic_layout1[i].type, lmnic_layout1[i].flags,
                       lmnic_layout1[i].offset, lmnic_layout1[i].size);
     }
+    lmnic_section(h, i++, LMNIC_SEC_CONN_INDEX, 0, LMNIC_SM_OFF_CONN_INDEX,
+                  s->conn_capacity * 4);
+    lmnic_section(h, i++, LMNIC_SEC_CONN_TABLE, 0,
+                  lmnic_sm_conn_table_off(s->conn_capacity),
+                  s->conn_capacity * sizeof(struct lmnic_conn));
     h->num_sections = cpu_to_le16(i);
     cfg->mtu = cpu_to_le16(1500);
     cfg->num_qp = cpu_to_le16(1);
+    lmnic_conn_vp_init(s, v);
 }
 
 /* ---- interrupts -------------------------------------------------------- */
@@ -138,7 +144,7 @@ static void lmnic_vec_fire(LmnicState *s, unsigned n)
 }
 
 /* Send vector N now, or as soon as its mask and moderation allow. */
-static void lmnic_vec_raise(LmnicState *s, unsigned n)
+void lmnic_vec_raise(LmnicState *s, unsigned n)
 {
     LmnicVector *vec = &s->vec[n];
     int64_t due;
@@ -175,17 +181,6 @@ static void lmnic_vec_enable(LmnicState *s, unsigned n)
 }
 
 /* ---- datapath: receive ------------------------------------------------- */
-
-typedef struct LmnicFrameInfo {
-    uint16_t ethertype;
-    uint16_t vlan_tci;
-    bool has_vlan;
-    size_t l3_off;
-    uint8_t l4_proto;       /* 0 unless an unfragmented TCP or UDP packet */
-    size_t l4_off;
-    size_t l4_len;
-    bool ipv6;
-} LmnicFrameInfo;
 
 static void lmnic_parse(const uint8_t *buf, size_t len, LmnicFrameInfo *fi)
 {
@@ -395,6 +390,8 @@ static int lmnic_vp_rx(LmnicState *s, unsigned v, const uint8_t *buf,
     struct lmnic_rx_desc d;
     struct lmnic_rx_cmpl c = { 0 };
     LmnicFrameInfo fi;
+    LmnicConnHit hit = { 0 };
+    bool matched;
     uint16_t head, tail, size, cflags = LMNIC_RXC_DD;
     size_t hdr;
     uint32_t hash;
@@ -417,7 +414,19 @@ static int lmnic_vp_rx(LmnicState *s, unsigned v, const uint8_t *buf,
         }
     }
 
+    matched = lmnic_conn_lookup(s, v, buf, len, &fi, &hit);
+    if (matched && (hit.actions & LMNIC_CONN_ACT_DROP)) {
+        lmnic_cnt_add(&cnt->rx_conn_drop, 1);
+        return LMNIC_RX_DROPPED;
+    }
     qp = lmnic_rss(s, v, buf, &fi, &hash, &l4);
+    if (matched && (hit.actions & LMNIC_CONN_ACT_STEER) &&
+        hit.queue < MIN(le16_to_cpu(cfg->num_qp), LMNIC_MAX_QP)) {
+        qp = hit.queue;
+    }
+    if (s->qfault[v] & (1u << qp)) {
+        return LMNIC_RX_DROPPED;    /* the queue stopped at its DMA fault */
+    }
     q = lmnic_vp_q(s, v, qp);
     qh = lmnic_vp_qh(s, v, qp);
     if (!(le16_to_cpu(q->flags) & LMNIC_QF_ENABLED)) {
@@ -454,6 +463,11 @@ static int lmnic_vp_rx(LmnicState *s, unsigned v, const uint8_t *buf,
     }
     if (hash) {
         cflags |= LMNIC_RXC_RSS_VALID | (l4 ? LMNIC_RXC_RSS_L4 : 0);
+    }
+    if (matched && (hit.actions & LMNIC_CONN_ACT_MARK)) {
+        cflags |= LMNIC_RXC_MARK_VALID;
+        c.mark = cpu_to_le32(hit.mark);
+        lmnic_cnt_add(&cnt->rx_conn_mark, 1);
     }
     if (fi.has_vlan) {
         cflags |= LMNIC_RXC_VLAN;
@@ -534,7 +548,7 @@ ssize_t lmnic_core_receive(LmnicState *s, const uint8_t *buf, size_t size)
     struct lmnic_sm_adapter *a = lmnic_adapter_blk(s);
     int n;
 
-    if (!(s->status & LMNIC_STATUS_READY) || (s->status & LMNIC_STATUS_FATAL)) {
+    if (!(s->status & LMNIC_STATUS_READY) || s->dead) {
         return size;
     }
     if (size < ETH_HLEN) {
@@ -617,6 +631,10 @@ static void lmnic_tx_kick(LmnicState *s, unsigned v, unsigned qp)
     size_t len = 0;
     bool bad = false, sent = false;
     unsigned ndesc = 0;
+
+    if ((s->qfault[v] | s->txhang[v]) & (1u << qp)) {
+        return;     /* stopped by a DMA fault, or hung */
+    }
 
     while (head != tail) {
         dma_addr_t slot = base + (dma_addr_t)head * sizeof(d);
@@ -776,8 +794,8 @@ static uint16_t lmnic_aq_exec(LmnicState *s, struct lmnic_aq_desc *d)
         d->p.info.layout = cpu_to_le32(LMNIC_LAYOUT_VERSION);
         d->p.info.num_vports = cpu_to_le16(s->num_vports);
         d->p.info.max_qp = cpu_to_le16(LMNIC_MAX_QP);
-        d->p.info.caps = cpu_to_le32(LMNIC_CAP_STATE_MEM | LMNIC_CAP_RSS |
-                                     LMNIC_CAP_TX_CSUM | LMNIC_CAP_RX_CSUM);
+        d->p.info.caps = cpu_to_le32(LMNIC_CAP_ALL);
+        d->p.info.conn_capacity = cpu_to_le32(s->conn_capacity);
         return LMNIC_AQS_OK;
     }
     if (v >= s->num_vports) {
@@ -845,11 +863,22 @@ static uint16_t lmnic_aq_exec(LmnicState *s, struct lmnic_aq_desc *d)
         return LMNIC_AQS_OK;
     case LMNIC_AQ_QUEUE_CREATE:
         return lmnic_aq_queue_create(s, v, &d->p.queue);
+    case LMNIC_AQ_CONN_ADD:
+    case LMNIC_AQ_CONN_DEL:
+    case LMNIC_AQ_CONN_QUERY:
+    case LMNIC_AQ_CONN_FLUSH:
+    case LMNIC_AQ_CONN_LIMIT:
+        return lmnic_conn_aq(s, v, d);
+    case LMNIC_AQ_REGION_SET:
+    case LMNIC_AQ_REGION_CLEAR:
+        return lmnic_region_aq(s, v, d);
     case LMNIC_AQ_QUEUE_DESTROY:
         if (le16_to_cpu(d->p.queue.qp) >= LMNIC_MAX_QP) {
             return LMNIC_AQS_ENOENT;
         }
         lmnic_queue_stop(s, v, le16_to_cpu(d->p.queue.qp));
+        s->qfault[v] &= ~(1u << le16_to_cpu(d->p.queue.qp));
+        s->txhang[v] &= ~(1u << le16_to_cpu(d->p.queue.qp));
         lmnic_vp_bump(s, v);
         return LMNIC_AQS_OK;
     default:
@@ -865,7 +894,7 @@ static void lmnic_aq_process(LmnicState *s)
     struct lmnic_aq_desc d;
     bool irq = false;
 
-    if (!(s->aq_ctrl & LMNIC_AQ_CTRL_ENABLE)) {
+    if (!(s->aq_ctrl & LMNIC_AQ_CTRL_ENABLE) || s->dead) {
         return;
     }
     while (s->aq_head != s->aq_tail) {
@@ -894,6 +923,9 @@ static void lmnic_aq_process(LmnicState *s)
 
 uint64_t lmnic_core_read(LmnicState *s, hwaddr addr)
 {
+    if (s->dead) {
+        return LMNIC_DEAD_READ;
+    }
     if (addr >= LMNIC_REG_DB_START && addr <= LMNIC_REG_DB_END) {
         return 0;
     }
@@ -912,8 +944,7 @@ uint64_t lmnic_core_read(LmnicState *s, hwaddr addr)
     case LMNIC_REG_LAYOUT:
         return LMNIC_LAYOUT_VERSION;
     case LMNIC_REG_CAPS:
-        return LMNIC_CAP_STATE_MEM | LMNIC_CAP_RSS | LMNIC_CAP_TX_CSUM |
-               LMNIC_CAP_RX_CSUM;
+        return LMNIC_CAP_ALL;
     case LMNIC_REG_SERIAL_LO:
         return (uint32_t)s->serial;
     case LMNIC_REG_SERIAL_HI:
@@ -938,6 +969,32 @@ uint64_t lmnic_core_read(LmnicState *s, hwaddr addr)
                (qemu_get_queue(s->nic)->link_down ? 0 : LMNIC_STATUS_LINK);
     case LMNIC_REG_SCRATCH:
         return s->scratch;
+    case LMNIC_REG_ERR_CAUSE:
+        return s->err_cause;
+    case LMNIC_REG_ERR_VPORT:
+        return s->err_vport;
+    case LMNIC_REG_ERR_QP:
+        return s->err_qp;
+    case LMNIC_REG_ERR_ENTRY:
+        return s->err_entry;
+    case LMNIC_REG_ERR_ADDR_LO:
+        return (uint32_t)s->err_addr;
+    case LMNIC_REG_ERR_ADDR_HI:
+        return s->err_addr >> 32;
+    case LMNIC_REG_ERR_TIME_LO:
+        return (uint32_t)s->err_time;
+    case LMNIC_REG_ERR_TIME_HI:
+        return s->err_time >> 32;
+    case LMNIC_REG_ERR_COUNT:
+        return s->err_count;
+    case LMNIC_REG_TIME_LO: {
+        uint64_t now = lmnic_now_ns(s);
+
+        s->time_hi = now >> 32;
+        return (uint32_t)now;
+    }
+    case LMNIC_REG_TIME_HI:
+        return s->time_hi;
     case LMNIC_REG_AQ_BASE_LO:
         return (uint32_t)s->aq_base;
     case LMNIC_REG_AQ_BASE_HI:
@@ -993,7 +1050,7 @@ static void lmnic_doorbell(LmnicState *s, hwaddr addr, uint32_t val)
 
 void lmnic_core_write(LmnicState *s, hwaddr addr, uint64_t val)
 {
-    if (s->status & LMNIC_STATUS_FATAL) {
+    if (s->dead) {
         return;
     }
     if (addr >= LMNIC_REG_DB_START && addr <= LMNIC_REG_DB_END) {
@@ -1019,6 +1076,9 @@ void lmnic_core_write(LmnicState *s, hwaddr addr, uint64_t val)
         return;
     case LMNIC_REG_SCRATCH:
         s->scratch = val;
+        return;
+    case LMNIC_REG_ERR_CAUSE:
+        s->err_cause &= ~val;
         return;
     case LMNIC_REG_AQ_BASE_LO:
         s->aq_base = deposit64(s->aq_base, 0, 32, val);
@@ -1078,6 +1138,7 @@ void lmnic_core_reset(LmnicState *s)
         s->vec[n].itr_us = 0;
         s->vec[n].last_ns = 0;
     }
+    lmnic_conn_reset(s);
     memset(a, 0, sizeof(*a));
     a->magic = cpu_to_le32(LMNIC_SM_ADAPTER_MAGIC);
     a->layout = cpu_to_le32(LMNIC_LAYOUT_VERSION);
@@ -1094,6 +1155,7 @@ void lmnic_core_realize(LmnicState *s)
 
     s->vport_block = ((s->state_size - LMNIC_SM_VPORT_BASE) / s->num_vports) &
                      ~(uint64_t)(LMNIC_SM_FIXED_END - 1);
+    lmnic_conn_realize(s);
     for (n = 0; n < LMNIC_MSIX_VECTORS; n++) {
         s->vec[n].s = s;
         s->vec[n].n = n;
@@ -1106,6 +1168,7 @@ void lmnic_core_unrealize(LmnicState *s)
 {
     unsigned n;
 
+    lmnic_conn_unrealize(s);
     for (n = 0; n < LMNIC_MSIX_VECTORS; n++) {
         timer_free(s->vec[n].timer);
         s->vec[n].timer = NULL;

@@ -26,6 +26,25 @@ typedef struct LmnicVector {
     QEMUTimer *timer;
 } LmnicVector;
 
+/* What the datapath parsed out of a frame. */
+typedef struct LmnicFrameInfo {
+    uint16_t ethertype;
+    uint16_t vlan_tci;
+    bool has_vlan;
+    size_t l3_off;
+    uint8_t l4_proto;       /* 0 unless an unfragmented TCP or UDP packet */
+    size_t l4_off;
+    size_t l4_len;
+    bool ipv6;
+} LmnicFrameInfo;
+
+/* What a connection entry tells the datapath to do with a frame. */
+typedef struct LmnicConnHit {
+    uint16_t actions;       /* LMNIC_CONN_ACT_* */
+    uint16_t queue;
+    uint32_t mark;
+} LmnicConnHit;
+
 struct LmnicState {
     PCIDevice parent_obj;
 
@@ -48,6 +67,28 @@ struct LmnicState {
 
     LmnicVector vec[LMNIC_MSIX_VECTORS];
 
+    /* connection table and host-resident offload regions */
+    uint32_t conn_capacity;             /* slots per vport */
+    QEMUTimer *conn_timer;              /* counter flush and scrub */
+    int64_t epoch_ns;                   /* adapter clock zero */
+    int64_t hr_registered_ns[LMNIC_MAX_VPORTS];
+    uint64_t hr_flushes[LMNIC_MAX_VPORTS];
+    uint32_t parity_seen[LMNIC_MAX_VPORTS];     /* slot + 1 reported */
+
+    /* errors (LMNIC_REG_ERR_*) and injected faults */
+    bool dead;                          /* firmware fatal: stopped */
+    uint32_t err_cause;
+    uint32_t err_vport;
+    uint32_t err_qp;
+    uint32_t err_entry;
+    uint32_t err_count;
+    uint64_t err_addr;
+    uint64_t err_time;
+    uint32_t time_hi;                   /* latched by a TIME_LO read */
+    uint8_t qfault[LMNIC_MAX_VPORTS];   /* queue pairs whose DMA faulted */
+    uint8_t txhang[LMNIC_MAX_VPORTS];   /* queue pairs whose TX hangs */
+    char *last_fault;
+
     /* frame being assembled from TX descriptors */
     uint8_t tx_frame[LMNIC_MAX_FRAME];
 
@@ -66,5 +107,26 @@ void lmnic_core_unrealize(LmnicState *s);
 uint64_t lmnic_core_read(LmnicState *s, hwaddr addr);
 void lmnic_core_write(LmnicState *s, hwaddr addr, uint64_t val);
 ssize_t lmnic_core_receive(LmnicState *s, const uint8_t *buf, size_t size);
+
+/* lmnic_core.c, for lmnic_conn.c */
+uint8_t *lmnic_vp_block(LmnicState *s, unsigned v);
+struct lmnic_sm_counters *lmnic_vp_cnt(LmnicState *s, unsigned v);
+void lmnic_vec_raise(LmnicState *s, unsigned n);
+
+/* lmnic_conn.c */
+int64_t lmnic_now_ns(LmnicState *s);
+uint32_t lmnic_conn_check(const struct lmnic_conn *c);
+void lmnic_conn_vp_init(LmnicState *s, unsigned v);
+uint16_t lmnic_conn_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d);
+uint16_t lmnic_region_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d);
+bool lmnic_conn_lookup(LmnicState *s, unsigned v, const uint8_t *buf,
+                       size_t len, const LmnicFrameInfo *fi,
+                       LmnicConnHit *hit);
+void lmnic_err_raise(LmnicState *s, uint32_t cause, unsigned v, unsigned qp,
+                     uint32_t entry, uint64_t addr);
+void lmnic_conn_class_init(ObjectClass *klass);
+void lmnic_conn_reset(LmnicState *s);
+void lmnic_conn_realize(LmnicState *s);
+void lmnic_conn_unrealize(LmnicState *s);
 
 #endif

@@ -18,6 +18,8 @@ PKGS=(
 	# host-side tests and tools
 	python3-pytest libcmocka-dev libnl-3-dev libnl-genl-3-dev clang
 	socat
+	# the netlink family's code generator (tools/net/ynl)
+	python3-yaml python3-jsonschema
 )
 
 cache=${LMNIC_CACHE:-/var/cache/lmnic}

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """make demo: boot two guests with lmnic adapters on one L2 segment, load the
-driver in both and show what the adapter and the driver report."""
+driver in both, carry traffic, offload connections, inject an adapter fault
+and show the analyzer's diagnosis and the recovery."""
 
 import sys
 import time
@@ -54,6 +55,27 @@ def main():
         show(a, "sha256sum /tmp/blob")
         show(b, "sha256sum /tmp/rx")
         show(b, "ethtool -S eth0 | grep -E 'qp0_rx_(packets|bytes)|port_rx_unicast|adapter_'")
+        step("applications offload connections to B's vport 0 (lmnic family)")
+        show(b, "lmnic-conn add eth0 udp 10.9.0.1 5001 10.9.0.2 6001 steer 0 count")
+        show(b, "lmnic-conn bulk eth0 5000 10.9.0.2")
+        show(b, "lmnic-conn list eth0 | head -3")
+        show(b, "ethtool -n eth0 | head -4")
+        step("B: watch for adapter errors; inject a parity fault into table "
+             "memory from outside the guest (QMP)")
+        b.run("mkdir -p /root/dumps && (lmnic-analyze --watch /root/dumps --count 1 "
+              "> /tmp/watch.out 2>/dev/null &); sleep 1")
+        b.qmp("qom-set", path="/machine/peripheral/lmnic0",
+              property="inject-fault", value="parity:0:1234")
+        print("    qom-set lmnic0 inject-fault parity:0:1234")
+        b.run("for i in $(seq 30); do grep -q dump /tmp/watch.out && break; "
+              "sleep 0.5; done")
+        show(b, "dmesg | grep -E 'adapter error|recovered'")
+        show(b, "ls -l $(cat /tmp/watch.out)")
+        step("lmnic-analyze names the diagnosis from the dump")
+        show(b, "lmnic-analyze $(cat /tmp/watch.out) | sed -n 1,12p")
+        show(b, "devlink health show pci/0000:00:01.0 reporter adapter")
+        show(b, "lmnic-conn list eth0 | wc -l")
+        show(a, "ping -c 2 -i 0.3 -W 3 10.9.0.2")
         step("unloading the driver")
         for g in guests.values():
             show(g, "rmmod lmnic && echo lmnic unloaded")

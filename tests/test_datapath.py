@@ -1,7 +1,11 @@
 """The adapter as a NIC: two guests whose lmnic adapters share one L2
 segment carry traffic on every vport; RSS, filters, ethtool and devlink
-behave as documented; the driver reloads under traffic without leaks."""
+behave as documented; connections offloaded through the lmnic family act
+on traffic; injected adapter faults are detected, dumped, analyzed and
+recovered from; the driver reloads under traffic without leaks."""
 
+import hashlib
+import json
 import re
 import time
 
@@ -148,6 +152,92 @@ def test_rss_spreads_flows_and_follows_indirection(pair):
     a.run("ping -c 2 -W 3 10.9.0.2")
 
 
+def _udp(a, dst, sport, dport, n=10, v6=False):
+    """N datagrams from A to DST with fixed ports."""
+    kind = "UDP6" if v6 else "UDP4"
+    host = f"[{dst}]" if v6 else dst
+    a.run(f"for i in $(seq {n}); do echo x | socat -u - "
+          f"{kind}:{host}:{dport},sourceport={sport}; done")
+
+
+def test_ntuple_rules_steer_drop_mark(pair):
+    """ethtool -N rules are connection offloads: steer to a queue, drop,
+    mark (skb->mark, counted per queue) over IPv4 and IPv6; ethtool -n
+    lists them; deleting one restores RSS."""
+    a, b = pair
+    b.run("ethtool -L eth0 combined 4 && ethtool -X eth0 weight 1 0 0 0")
+    b.run("ip -6 addr add fd00:9::2/64 dev eth0 nodad")
+    a.run("ip -6 addr add fd00:9::1/64 dev eth0 nodad")
+    try:
+        rule = "flow-type udp4 src-ip 10.9.0.1 dst-ip 10.9.0.2"
+        out = b.run(f"ethtool -N eth0 {rule} src-port 5001 dst-port 6001 action 2")
+        steer = int(re.search(r"Added rule with ID (\d+)", out).group(1))
+        out = b.run(f"ethtool -N eth0 {rule} src-port 5002 dst-port 6002 action -1")
+        drop = int(re.search(r"ID (\d+)", out).group(1))
+        b.run(f"ethtool -N eth0 {rule} src-port 5003 dst-port 6003 action 1 "
+              "user-def 0x4c4d loc 77")
+        b.run("ethtool -N eth0 flow-type udp6 src-ip fd00:9::1 dst-ip fd00:9::2 "
+              "src-port 5004 dst-port 6004 action 3 loc 78")
+        listing = b.run("ethtool -n eth0")
+        assert "Total 4 rules" in listing, listing
+        for loc in (steer, drop, 77, 78):
+            assert f"Filter: {loc}" in listing, listing
+        assert "Action: Drop" in listing and "Action: Direct to queue 2" in listing
+        assert "User-defined: 0x4c4d" in listing, listing
+        assert "fd00:9::1" in listing
+
+        before = stats(b, "eth0")
+        _udp(a, "10.9.0.2", 5001, 6001)
+        _udp(a, "10.9.0.2", 5002, 6002)
+        _udp(a, "10.9.0.2", 5003, 6003)
+        _udp(a, "fd00:9::2", 5004, 6004, v6=True)
+        b.run("sleep 1")
+        after = stats(b, "eth0")
+        d = {k: after[k] - before[k] for k in after}
+        assert d["qp2_rx_packets"] >= 10, d
+        assert d["port_rx_conn_drop"] == 10, d
+        assert d["qp1_rx_marked"] == 10 and d["qp1_rx_packets"] >= 10, d
+        assert d["qp3_rx_packets"] >= 10, d
+        assert d["port_rx_conn_hit"] >= 40, d
+
+        b.run(f"ethtool -N eth0 delete {steer}")
+        assert "Total 3 rules" in b.run("ethtool -n eth0")
+        before = stats(b, "eth0")
+        _udp(a, "10.9.0.2", 5001, 6001)
+        b.run("sleep 1")
+        d = {k: v - before[k] for k, v in stats(b, "eth0").items()}
+        assert d["qp2_rx_packets"] == 0 and d["qp0_rx_packets"] >= 10, d
+        # a partial tuple is not a connection (ethtool -N exits 0 anyway)
+        out = b.run("ethtool -N eth0 flow-type tcp4 dst-port 80 action 1 2>&1")
+        assert "Operation not supported" in out, out
+    finally:
+        b.run("for l in $(ethtool -n eth0 | sed -n 's/^Filter: //p'); do "
+              "ethtool -N eth0 delete $l; done; "
+              "ip -6 addr del fd00:9::2/64 dev eth0; "
+              "ethtool -X eth0 default; ethtool -L eth0 combined 1")
+        a.run("ip -6 addr del fd00:9::1/64 dev eth0")
+    assert "Total 0 rules" in b.run("ethtool -n eth0")
+
+
+def test_ntuple_table_full(pair):
+    """A vport that may offload 3 connections refuses the fourth with
+    ENOSPC and keeps the three."""
+    a, b = pair
+    unload(b)
+    b.run("insmod /lmnic/lmnic.ko max_conns=3")
+    try:
+        for port in (1, 2, 3):
+            b.run(f"ethtool -N eth0 flow-type tcp4 src-ip 10.9.0.1 dst-ip 10.9.0.2 "
+                  f"src-port {port} dst-port 80 action 0")
+        out = b.run("ethtool -N eth0 flow-type tcp4 src-ip 10.9.0.1 "
+                    "dst-ip 10.9.0.2 src-port 4 dst-port 80 action 0 2>&1")
+        assert "No space left on device" in out, out
+        assert "Total 3 rules" in b.run("ethtool -n eth0")
+    finally:
+        load(b, 2)
+    a.run("ping -c 2 -W 5 10.9.0.2 || ping -c 2 -W 5 10.9.0.2")
+
+
 def test_ethtool(pair):
     a, _ = pair
     info = a.run("ethtool -i eth0")
@@ -214,6 +304,252 @@ def test_devlink_info(pair):
     a, _ = pair
     info = a.run("devlink dev info")
     assert "driver lmnic" in info and "fw.state_layout 1" in info
+
+
+# ---- connection offload and adapter errors --------------------------------
+
+BULK = {"debug-6.12": 2000}     # connections offloaded on vport 1; else 10K
+PCI = "0000:00:01.0"
+
+
+def _bulk_conns(n):
+    """Count and SHA-256 of the connections `lmnic-conn bulk DEV N
+    10.9.1.2` offloads, as the analyzer prints them, sorted."""
+    conns = sorted(f"udp 198.18.{(i >> 8) & 255}.{i & 255}:{1024 + i % 60000}"
+                   f" -> 10.9.1.2:5000" for i in range(n))
+    return n, hashlib.sha256("".join(c + "\n" for c in conns).encode()).hexdigest()
+
+
+def _fault(g, what):
+    g.qmp("qom-set", path="/machine/peripheral/lmnic0",
+          property="inject-fault", value=what)
+
+
+def _flood(a, on):
+    """A's ping flood at B, the traffic each fault lands in."""
+    if on:
+        a.run("ping -i 0.02 -W 1 10.9.0.2 >/dev/null 2>&1 & echo $! > /tmp/flood.pid")
+    else:
+        a.run("kill $(cat /tmp/flood.pid) 2>/dev/null; true")
+
+
+def _analysis(g, dev=PCI):
+    """The analyzer's JSON of the newest dump: dump and diagnosis, and the
+    count and SHA-256 of vport 1's connections (the list stays in the
+    guest)."""
+    g.run(f"lmnic-analyze --json {dev} > /tmp/a.json")
+    first, second = g.run("sed -n 1,2p /tmp/a.json").splitlines()
+    doc = json.loads(first + second.rstrip(",") + "}")
+    conns = g.run("""grep '^    {"vport": 1, ' /tmp/a.json | """
+                  """grep -o '"conn": "[^"]*"' | cut -d'"' -f4 | sort > /tmp/c1; """
+                  "wc -l < /tmp/c1; sha256sum < /tmp/c1").split()
+    doc["vport1"] = (int(conns[0]), conns[1])
+    return doc
+
+
+def _wait_dump(g, after, timeout=60):
+    """Wait for a dump newer than AFTER; return its analysis."""
+    end = time.time() + timeout
+    while time.time() < end:
+        rc, out = g.run_rc(f"lmnic-analyze --json {PCI} | sed -n 1p")
+        m = re.search(r'"id": (\d+)', out)
+        if rc == 0 and m and int(m.group(1)) > after:
+            return _analysis(g)
+        time.sleep(1)
+    raise AssertionError(f"no new dump after {after}: {g.run('dmesg | tail -20')}")
+
+
+def _last_dump(g):
+    rc, out = g.run_rc(f"lmnic-analyze --json {PCI} | sed -n 1p")
+    m = re.search(r'"id": (\d+)', out)
+    return int(m.group(1)) if rc == 0 and m else 0
+
+
+@pytest.fixture(scope="module")
+def offloads(pair):
+    """B offloads N counting connections on vport 1 (by PCI address) and
+    three with actions on vport 0 (by netdev); A floods B with pings."""
+    a, b = pair
+    n = BULK.get(a.kernel_name, 10000)
+    b.run("ethtool -L eth0 combined 4")
+    out = b.run(f"lmnic-conn bulk {PCI}/1 {n} 10.9.1.2", timeout=600)
+    print(out)
+    ids = {}
+    for name, args in (("steer", "udp 10.9.0.1 5101 10.9.0.2 6101 steer 2"),
+                       ("mark", "udp 10.9.0.1 5102 10.9.0.2 6102 mark 77 count"),
+                       ("drop", "tcp fd00:9::1 5103 fd00:9::2 6103 drop")):
+        ids[name] = int(b.run(f"lmnic-conn add eth0 {args}").split()[1])
+    yield n, ids
+    b.run(f"for i in $(lmnic-conn list {PCI}/0 | awk '{{print $5}}'); "
+          "do lmnic-conn del eth0 $i; done; ethtool -L eth0 combined 1")
+
+
+def _check_dump(doc, n, fault):
+    assert doc["diagnosis"]["fault"] == fault, doc
+    assert doc["vport1"] == _bulk_conns(n), \
+        f"{doc['vport1'][0]} of {n} connections in the dump, or other ones"
+
+
+def _recovered(a, b, n):
+    """Every offload is back and traffic flows."""
+    listed = b.run(f"lmnic-conn list {PCI}/1 | wc -l")
+    assert int(listed) == n, listed
+    a.run("ping -c 2 -W 3 10.9.0.2 || ping -c 2 -W 3 10.9.0.2 || "
+          "ping -c 2 -W 3 10.9.0.2")
+
+
+def test_offload_netlink(pair, offloads):
+    """The family: list shows owner and actions; steer and mark act on
+    traffic; errors come back with a message."""
+    a, b = pair
+    n, ids = offloads
+    listing = b.run(f"lmnic-conn list {PCI}/0")
+    assert "owner" in listing and "lmnic-conn" in listing
+    assert f"id {ids['steer']} udp 10.9.0.1 5101 10.9.0.2 6101 actions 0x1 queue 2" in listing
+    before = stats(b, "eth0")
+    _udp(a, "10.9.0.2", 5101, 6101)
+    _udp(a, "10.9.0.2", 5102, 6102)
+    b.run("sleep 1")
+    d = {k: v - before[k] for k, v in stats(b, "eth0").items()}
+    assert d["qp2_rx_packets"] >= 10 and d["port_rx_conn_mark"] == 10, d
+    # count: the entry's counters reach the host region within a flush
+    b.run("sleep 0.3")
+    mark = [line for line in b.run(f"lmnic-conn list {PCI}/0").splitlines()
+            if f" id {ids['mark']} " in line]
+    assert mark and " packets 10 " in mark[0] + " ", mark
+    rc, out = b.run_rc("lmnic-conn add eth0 udp 10.9.0.1 5101 10.9.0.2 6101 2>&1")
+    assert rc and "offloads this connection already" in out, out
+    rc, out = b.run_rc("lmnic-conn add eth0 udp 10.9.0.1 1 fd00::1 2 2>&1")
+    assert rc and "mixed" in out
+    rc, out = b.run_rc("lmnic-conn del eth0 99999 2>&1")
+    assert rc and "out of range" in out, out
+    # the ethtool view shows the family's offloads
+    assert f"Filter: {ids['steer']}" in b.run("ethtool -n eth0")
+    # dev-get: per vport, by netdev or by adapter
+    dev = b.run("lmnic-conn dev eth0")
+    assert f"{PCI} vport 0 " in dev and "conn-count 3" in dev, dev
+    assert "layout 1 vports 4" in dev and "conn-max 16384" in dev, dev
+    adapter = b.run(f"lmnic-conn dev {PCI}").splitlines()
+    assert len(adapter) == 4 and "vport 1 " in adapter[1] and \
+        f"conn-count {n}" in adapter[1], adapter
+
+
+def test_offload_unprivileged(pair):
+    """Without CAP_NET_ADMIN every command is refused, and the errors
+    group cannot be joined."""
+    _, b = pair
+    nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups"
+    for cmd in ("lmnic-conn list", f"lmnic-conn list {PCI}/0",
+                "lmnic-conn add eth0 udp 10.9.0.1 1 10.9.0.2 2",
+                "lmnic-conn del eth0 0", f"lmnic-analyze {PCI}"):
+        rc, out = b.run_rc(f"{nobody} {cmd} 2>&1")
+        assert rc and "Operation not permitted" in out, (cmd, out)
+    rc, out = b.run_rc(f"{nobody} lmnic-analyze --watch /tmp --count 1 2>&1")
+    assert rc and "cannot join the errors group" in out, out
+
+
+def test_fault_parity(pair, offloads):
+    """A corrupted table entry is reported as a parity error naming the
+    entry and its owner; a watcher saves the dump, readable by its owner
+    only; recovery offloads every connection again."""
+    a, b = pair
+    n, ids = offloads
+    last = _last_dump(b)
+    b.run("mkdir -p /tmp/dumps && (lmnic-analyze --watch /tmp/dumps --count 1 "
+          "> /tmp/watch.out 2>/dev/null &) ; sleep 1")
+    victim = n // 3
+    _flood(a, True)
+    try:
+        _fault(b, f"parity:1:{victim}")
+        doc = _wait_dump(b, last)
+    finally:
+        _flood(a, False)
+    _check_dump(doc, n, "parity")
+    assert doc["diagnosis"]["vport"] == 1 and doc["diagnosis"]["entry"] == victim
+    assert "lmnic-conn" in doc["diagnosis"]["summary"], doc
+    b.run("sleep 1")
+    path = b.run("cat /tmp/watch.out").strip()
+    assert path.endswith(".dump"), path
+    assert b.run(f"stat -c %a {path}").strip() == "600"
+    assert "parity" in b.run(f"lmnic-analyze {path} | sed -n 2p")
+    # a dump cut short or corrupted is refused with where it breaks
+    b.run(f"head -c 5000 {path} > /tmp/cut.dump; cp {path} /tmp/bad.dump; "
+          r"printf '\377' | dd of=/tmp/bad.dump bs=1 seek=3000 conv=notrunc 2>/dev/null")
+    rc, out = b.run_rc("lmnic-analyze /tmp/cut.dump 2>&1")
+    assert rc and "truncated" in out, out
+    rc, out = b.run_rc("lmnic-analyze /tmp/bad.dump 2>&1")
+    assert rc and "checksum mismatch" in out, out
+    _recovered(a, b, n)
+
+
+def test_fault_dma(pair, offloads):
+    a, b = pair
+    n, _ = offloads
+    last = _last_dump(b)
+    b.run("sleep 2.5")  # past the reporter's grace period
+    _flood(a, True)
+    try:
+        _fault(b, "dma:0:1")
+        doc = _wait_dump(b, last)
+    finally:
+        _flood(a, False)
+    _check_dump(doc, n, "dma-fault")
+    assert doc["diagnosis"]["vport"] == 0 and doc["diagnosis"]["queue"] == 1
+    _recovered(a, b, n)
+
+
+def test_fault_tx_hang(pair, offloads):
+    """A transmit engine that stops is found by the driver's watchdog."""
+    a, b = pair
+    n, _ = offloads
+    last = _last_dump(b)
+    b.run("sleep 2.5")
+    _flood(a, True)
+    try:
+        _fault(b, "tx-hang:0:3")
+        b.run("for i in $(seq 1 64); do echo x | socat -u - "
+              "UDP4:10.9.0.1:$((7000 + i)),sourceport=$((6000 + i)); done")
+        doc = _wait_dump(b, last)
+    finally:
+        _flood(a, False)
+    _check_dump(doc, n, "tx-hang")
+    assert doc["diagnosis"]["vport"] == 0 and doc["diagnosis"]["queue"] == 3
+    _recovered(a, b, n)
+
+
+def test_fault_fatal(pair, offloads):
+    """After a firmware-fatal error the adapter reads all ones; its dump is
+    retrieved while it is dead; devlink health recover brings it back."""
+    a, b = pair
+    n, _ = offloads
+    health = f"pci/{PCI} reporter adapter"
+    last = _last_dump(b)
+    b.run("sleep 2.5")
+    b.run(f"devlink health set {health} auto_recover false")
+    _flood(a, True)
+    try:
+        _fault(b, "fatal")
+        doc = _wait_dump(b, last)
+        _check_dump(doc, n, "firmware-fatal")
+        assert doc["dump"]["adapter_answered"] is False
+        assert "state: dead" in b.run(f"devlink health diagnose {health}")
+        assert b.run(f"lmnic-conn dev {PCI}/1").strip().endswith(" dead")
+        rc, _ = b.run_rc("ping -c 1 -W 1 10.9.0.1")
+        assert rc != 0
+        b.run(f"devlink health recover {health}")
+    finally:
+        _flood(a, False)
+        b.run(f"devlink health set {health} auto_recover true")
+    assert "state: running" in b.run(f"devlink health diagnose {health}")
+    show = b.run(f"devlink health show {health}")
+    assert re.search(r"error \d+ recover \d+", show), show
+    _recovered(a, b, n)
+    dump = b.run(f"devlink health dump show {health}")
+    assert "dump_id" in dump and "reason" in dump
+    # the dumps are kept until cleared
+    b.run(f"lmnic-analyze --clear {PCI}")
+    rc, out = b.run_rc(f"lmnic-analyze {PCI} 2>&1")
+    assert rc and "no such error dump" in out, out
 
 
 def test_reload_under_traffic(pair):

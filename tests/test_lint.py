@@ -35,3 +35,11 @@ def test_qemu_checkpatch():
     for f in _files(["qemu-dev/*.c", "qemu-dev/*.h"]):
         rc, out = _checkpatch(tree, ["--no-tree", "--strict"], [f])
         assert rc == 0 and "0 errors, 0 warnings" in out, out
+
+
+def test_netlink_code_is_generated():
+    """The family's policy/ops code and UAPI header are what tools/net/ynl
+    makes of Documentation/netlink/specs/lmnic.yaml."""
+    res = subprocess.run([str(TOP / "scripts/ynl-gen.sh"), "--check"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-3000:]

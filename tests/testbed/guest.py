@@ -15,10 +15,14 @@ from pathlib import Path
 from .paths import ENV, FIRMWARE_DIRS, kernel_env, qemu_binary
 
 # Anything here in a guest's console log is a kernel splat.
+# Reports, not the boot banners of the debug options ("RCU lockdep checking
+# is enabled", "DMA-API: preallocated ...", "kmemleak: Kernel memory leak
+# detector initialized").
 SPLAT_RE = re.compile(
     r"BUG:|WARNING:|KASAN|UBSAN|Oops|Kernel panic|general protection fault|"
     r"possible circular locking|possible recursive locking|"
-    r"inconsistent lock state|lockdep|DMA-API|kmemleak: .*leak|"
+    r"inconsistent lock state|DEBUG_LOCKS_WARN_ON|DMA-API: \S+ \S+: |"
+    r"kmemleak: \d+ new suspected memory leaks|"
     r"unreferenced object|INFO: task .* blocked|RCU stall|"
     r"sleeping function called from invalid context")
 

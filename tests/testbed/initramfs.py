@@ -16,7 +16,7 @@ from .paths import BUILD, ENV, TOP, kernel_env
 # of the guest is dash and Debian's tools are found by PATH.
 BINARIES = ("/bin/dash", "/usr/sbin/ethtool", "/usr/sbin/devlink",
             "/usr/bin/ip", "/usr/bin/lspci", "/usr/bin/sha256sum",
-            "/usr/bin/socat")
+            "/usr/bin/socat", "/usr/bin/setpriv")
 DATA = ("/usr/share/misc/pci.ids",)
 # Stock modules a guest may load, with what they depend on.
 STOCK_MODULES = ("e1000e", "virtio_net", "virtio_pci", "8021q")
@@ -31,6 +31,14 @@ def _libs(binary):
             yield parts[2]
         elif parts and parts[0].startswith("/"):
             yield parts[0]
+
+
+def _tools():
+    """lmnic's own tools (tools/), built for the host and the guests."""
+    out = BUILD / "host/tools"
+    subprocess.run(["make", "-s", "-C", str(TOP / "tools"), f"O={out}"],
+                   check=True, capture_output=True)
+    return [out / "lmnic-analyze", out / "lmnic-conn"]
 
 
 def _copy(src, root, dest=None):
@@ -85,6 +93,10 @@ def build(kernel, modules):
             _copy(binary, root)
             for lib in _libs(binary):
                 _copy(lib, root)
+        for binary in _tools():
+            _copy(str(binary), root, "usr/bin/" + binary.name)
+            for lib in _libs(str(binary)):
+                _copy(lib, root)
         for f in DATA:
             _copy(f, root)
         for mod in modules:
@@ -93,6 +105,9 @@ def build(kernel, modules):
         for f in (TOP / "tests/guest").iterdir():
             _copy(str(f), root, "lmnic/" + f.name)
         shutil.copy2(TOP / "tests/guest/init", root / "init")
+        # a temporary directory is private; the guest's / and /tmp are not
+        os.chmod(root, 0o755)
+        os.chmod(root / "tmp", 0o1777)
         os.symlink("dash", root / "bin/sh")
         (root / "etc/passwd").write_text(
             "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n")

@@ -1,14 +1,132 @@
 /* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
-/*
- * lmnic userspace ABI: the "lmnic" generic netlink family.
- *
- * Documentation/netlink/specs/lmnic.yaml is the source of truth of the
- * family; its commands and attributes are added here as they are defined.
- */
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/specs/lmnic.yaml */
+/* YNL-GEN uapi header */
+
 #ifndef _UAPI_LINUX_LMNIC_H
 #define _UAPI_LINUX_LMNIC_H
 
 #define LMNIC_FAMILY_NAME	"lmnic"
 #define LMNIC_FAMILY_VERSION	1
+
+/**
+ * enum lmnic_conn_source - Who offloaded a connection.
+ * @LMNIC_CONN_SOURCE_NETLINK: an application, through this family
+ * @LMNIC_CONN_SOURCE_ETHTOOL: an administrator, with ethtool -N
+ */
+enum lmnic_conn_source {
+	LMNIC_CONN_SOURCE_NETLINK = 1,
+	LMNIC_CONN_SOURCE_ETHTOOL,
+};
+
+/**
+ * enum lmnic_conn_action - What the adapter does with a frame of the
+ *   connection.
+ */
+enum lmnic_conn_action {
+	LMNIC_CONN_ACTION_STEER = 1,
+	LMNIC_CONN_ACTION_DROP = 2,
+	LMNIC_CONN_ACTION_MARK = 4,
+	LMNIC_CONN_ACTION_COUNT = 8,
+};
+
+/**
+ * enum lmnic_err_reason - How the driver learnt of an adapter error.
+ * @LMNIC_ERR_REASON_PARITY: the adapter found a connection entry failing its
+ *   check
+ * @LMNIC_ERR_REASON_DMA_FAULT: a queue's DMA faulted
+ * @LMNIC_ERR_REASON_FATAL: the adapter reported a firmware-fatal error
+ * @LMNIC_ERR_REASON_TX_TIMEOUT: a transmit queue made no progress
+ * @LMNIC_ERR_REASON_DEAD: register reads return all ones
+ * @LMNIC_ERR_REASON_PCI_ERROR: the PCI core reported an error (AER)
+ * @LMNIC_ERR_REASON_REMOVED: the adapter was surprise removed
+ */
+enum lmnic_err_reason {
+	LMNIC_ERR_REASON_PARITY = 1,
+	LMNIC_ERR_REASON_DMA_FAULT,
+	LMNIC_ERR_REASON_FATAL,
+	LMNIC_ERR_REASON_TX_TIMEOUT,
+	LMNIC_ERR_REASON_DEAD,
+	LMNIC_ERR_REASON_PCI_ERROR,
+	LMNIC_ERR_REASON_REMOVED,
+};
+
+enum {
+	LMNIC_A_DEV_IFINDEX = 1,
+	LMNIC_A_DEV_DEV_NAME,
+	LMNIC_A_DEV_VPORT,
+	LMNIC_A_DEV_SERIAL,
+	LMNIC_A_DEV_HW_VERSION,
+	LMNIC_A_DEV_LAYOUT_VERSION,
+	LMNIC_A_DEV_VPORTS,
+	LMNIC_A_DEV_STATE_SIZE,
+	LMNIC_A_DEV_VPORT_STATE_SIZE,
+	LMNIC_A_DEV_CONN_CAPACITY,
+	LMNIC_A_DEV_CONN_MAX,
+	LMNIC_A_DEV_CONN_COUNT,
+	LMNIC_A_DEV_DEAD,
+	LMNIC_A_DEV_ERR_DUMPS,
+	LMNIC_A_DEV_PAD,
+
+	__LMNIC_A_DEV_MAX,
+	LMNIC_A_DEV_MAX = (__LMNIC_A_DEV_MAX - 1)
+};
+
+enum {
+	LMNIC_A_CONN_IFINDEX = 1,
+	LMNIC_A_CONN_DEV_NAME,
+	LMNIC_A_CONN_VPORT,
+	LMNIC_A_CONN_ID,
+	LMNIC_A_CONN_FAMILY,
+	LMNIC_A_CONN_PROTO,
+	LMNIC_A_CONN_SRC,
+	LMNIC_A_CONN_DST,
+	LMNIC_A_CONN_SPORT,
+	LMNIC_A_CONN_DPORT,
+	LMNIC_A_CONN_ACTIONS,
+	LMNIC_A_CONN_QUEUE,
+	LMNIC_A_CONN_MARK,
+	LMNIC_A_CONN_SOURCE,
+	LMNIC_A_CONN_OWNER_PID,
+	LMNIC_A_CONN_OWNER_COMM,
+	LMNIC_A_CONN_PACKETS,
+	LMNIC_A_CONN_BYTES,
+	LMNIC_A_CONN_LAST_HIT_NS,
+	LMNIC_A_CONN_CREATED_NS,
+	LMNIC_A_CONN_PAD,
+
+	__LMNIC_A_CONN_MAX,
+	LMNIC_A_CONN_MAX = (__LMNIC_A_CONN_MAX - 1)
+};
+
+enum {
+	LMNIC_A_ERR_DUMP_IFINDEX = 1,
+	LMNIC_A_ERR_DUMP_DEV_NAME,
+	LMNIC_A_ERR_DUMP_ID,
+	LMNIC_A_ERR_DUMP_REASON,
+	LMNIC_A_ERR_DUMP_TIME,
+	LMNIC_A_ERR_DUMP_SIZE,
+	LMNIC_A_ERR_DUMP_OFFSET,
+	LMNIC_A_ERR_DUMP_DATA,
+	LMNIC_A_ERR_DUMP_PAD,
+
+	__LMNIC_A_ERR_DUMP_MAX,
+	LMNIC_A_ERR_DUMP_MAX = (__LMNIC_A_ERR_DUMP_MAX - 1)
+};
+
+enum {
+	LMNIC_CMD_DEV_GET = 1,
+	LMNIC_CMD_CONN_ADD,
+	LMNIC_CMD_CONN_DEL,
+	LMNIC_CMD_CONN_GET,
+	LMNIC_CMD_ERR_DUMP_GET,
+	LMNIC_CMD_ERR_DUMP_CLEAR,
+	LMNIC_CMD_ERR_NOTIFY,
+
+	__LMNIC_CMD_MAX,
+	LMNIC_CMD_MAX = (__LMNIC_CMD_MAX - 1)
+};
+
+#define LMNIC_MCGRP_ERRORS	"errors"
 
 #endif /* _UAPI_LINUX_LMNIC_H */

@@ -4,6 +4,7 @@
 #define _LMNIC_H_
 
 #include <linux/bitops.h>
+#include <linux/idr.h>
 #include <linux/if_vlan.h>
 #include <linux/io.h>
 #include <linux/mutex.h>
@@ -14,6 +15,10 @@
 #include <linux/workqueue.h>
 
 #include <lmnic_hw.h>
+#include <uapi/linux/lmnic.h>
+
+struct devlink_health_reporter;
+struct genl_family;
 
 #define LMNIC_DRV_NAME		"lmnic"
 #define LMNIC_RESET_TIMEOUT_US	100000
@@ -23,10 +28,38 @@
 #define LMNIC_DEFAULT_RING	1024
 #define LMNIC_DEFAULT_ITR_US	20
 #define LMNIC_TX_WAKE_THRESH	(MAX_SKB_FRAGS + 2)
+#define LMNIC_HR_EVENTS		256	/* offload events kept per vport */
+#define LMNIC_HR_CHUNK_SHIFT	16	/* region chunks of 64 KiB at least */
+#define LMNIC_HR_DIR_MAX	(LMNIC_AQ_BUF_SIZE / sizeof(__le64))
+#define LMNIC_CONN_ID_ANY	U32_MAX
+
+/*
+ * A vport's connection offloads and its host-resident offload region;
+ * changes are serialised by lmnic_dev.conn_lock.
+ */
+struct lmnic_conn_table {
+	struct ida ids;
+	u32 slots;		/* ids 0 .. slots - 1, one region entry each */
+	u32 count;
+	unsigned int chunk_shift;
+	unsigned int nchunks;
+	void **chunk;		/* the region, in DMA-coherent chunks */
+	dma_addr_t *chunk_dma;
+};
 
 /* lmnic_dev.flags */
 enum {
 	LMNIC_F_DEAD,		/* MMIO reads return all ones */
+	LMNIC_F_ERR_PENDING,	/* an error is being dumped and recovered */
+};
+
+/* A kept error dump, as the netlink family hands it out. */
+struct lmnic_dump_ref {
+	void *data;
+	u32 size;
+	u32 id;
+	u32 reason;
+	u64 time;
 };
 
 /*
@@ -49,6 +82,7 @@ struct lmnic_dev {
 	u16 num_vports;
 	u16 max_qp;
 	u8 base_mac[ETH_ALEN];
+	u32 conn_capacity;	/* connection slots per vport */
 
 	/* admin queue; aq_lock serialises commands and protects all of it */
 	struct mutex aq_lock;
@@ -59,6 +93,27 @@ struct lmnic_dev {
 	dma_addr_t aq_buf_dma;
 
 	struct net_device *netdevs[LMNIC_MAX_VPORTS];
+
+	struct mutex conn_lock;	/* connection changes, of every vport */
+	struct lmnic_conn_table conns[LMNIC_MAX_VPORTS];
+	u16 num_conn_tables;	/* set up by lmnic_conns_init() */
+
+	/* errors: what the error vector latched, and their handling */
+	struct work_struct err_work;
+	struct delayed_work service;
+	struct devlink_health_reporter *health;
+	u32 err_reason;		/* enum lmnic_err_reason being handled */
+	u32 err_detail_vport;
+	u32 err_detail_qp;
+	u32 err_cause;
+	u32 err_vport;
+	u32 err_qp;
+	u32 err_entry;
+	u64 err_addr;
+	u64 err_time;
+	u64 probe_ns;
+
+	struct list_head nl_list;	/* in the netlink family's list */
 };
 
 struct lmnic_tx_buf {
@@ -80,6 +135,7 @@ struct lmnic_ring_stats {
 	u64 busy;		/* TX: stopped for lack of descriptors */
 	u64 alloc_fail;		/* RX: buffer allocation failures */
 	u64 csum_bad;		/* RX: device flagged a bad L4 checksum */
+	u64 marked;		/* RX: carried a connection's mark */
 	struct u64_stats_sync syncp;
 };
 
@@ -107,6 +163,11 @@ struct lmnic_qp {
 	u16 vector;		/* adapter MSI-X vector */
 	bool napi_enabled;
 	char irq_name[IFNAMSIZ + 16];
+
+	/* transmit progress, for the service task (under RTNL) */
+	u16 tx_seen_ntc;
+	u8 tx_stall;
+	unsigned long tx_progress;	/* jiffies of the last progress */
 };
 
 /* netdev private data: one vport */
@@ -130,7 +191,6 @@ struct lmnic_net {
 	struct lmnic_sm_counters __iomem *cnt;	/* in state memory */
 
 	struct work_struct rx_mode_work;
-	struct work_struct reset_work;
 	atomic64_t tx_timeouts;
 };
 
@@ -170,6 +230,7 @@ int lmnic_sm_check(struct lmnic_dev *ld);
 /* lmnic_adminq.c */
 int lmnic_aq_status_to_errno(u16 status);
 int lmnic_aq_init(struct lmnic_dev *ld);
+void lmnic_aq_start(struct lmnic_dev *ld);
 void lmnic_aq_fini(struct lmnic_dev *ld);
 int lmnic_aq_cmd(struct lmnic_dev *ld, struct lmnic_aq_desc *cmd,
 		 const void *buf, u32 buf_len);
@@ -184,12 +245,48 @@ int lmnic_set_rss(struct lmnic_net *net);
 int lmnic_reconfigure(struct lmnic_net *net, u16 num_qp, u16 tx_size,
 		      u16 rx_size);
 void lmnic_rss_default_table(struct lmnic_net *net);
+int lmnic_up(struct lmnic_net *net);
+void lmnic_down(struct lmnic_net *net);
 
 /* lmnic_txrx.c */
 int lmnic_qps_up(struct lmnic_net *net);
 void lmnic_qps_down(struct lmnic_net *net);
 netdev_tx_t lmnic_xmit(struct sk_buff *skb, struct net_device *netdev);
 u16 lmnic_rx_buf_len(unsigned int mtu);
+
+/* lmnic_conn.c */
+int lmnic_conns_init(struct lmnic_dev *ld);
+void lmnic_conns_fini(struct lmnic_dev *ld);
+int lmnic_region_register(struct lmnic_dev *ld, u16 v);
+struct lmnic_hr_header *lmnic_hr_hdr(struct lmnic_conn_table *ct);
+int lmnic_conn_read(struct lmnic_conn_table *ct, u32 id, struct lmnic_conn *out);
+int lmnic_conn_add(struct lmnic_dev *ld, u16 v, const struct lmnic_conn *req,
+		   u32 id, u32 *out_id, struct netlink_ext_ack *extack);
+int lmnic_conn_del(struct lmnic_dev *ld, u16 v, u32 id,
+		   struct netlink_ext_ack *extack);
+void lmnic_conn_set_owner(struct lmnic_conn *c, u16 source);
+int lmnic_conn_replay(struct lmnic_dev *ld, u16 v, const struct lmnic_conn *c);
+
+/* lmnic_err.c */
+int lmnic_err_init(struct lmnic_dev *ld);
+void lmnic_err_fini(struct lmnic_dev *ld);
+void lmnic_err_irq(struct lmnic_dev *ld);
+void lmnic_err_report(struct lmnic_dev *ld, u32 reason, u32 vport, u32 qp);
+int lmnic_recover(struct lmnic_dev *ld);
+const char *lmnic_reason_name(u32 reason);
+int lmnic_dump_find(const char *dev_name, u32 id, struct lmnic_dump_ref *out);
+void lmnic_dump_put(struct lmnic_dump_ref *ref);
+int lmnic_dump_clear(const char *dev_name, u32 id);
+u32 lmnic_dump_count(const char *dev_name);
+void lmnic_dumps_free_all(void);
+
+/* lmnic_nl.c */
+extern struct genl_family lmnic_nl_family;
+int lmnic_nl_register(void);
+void lmnic_nl_unregister(void);
+void lmnic_nl_dev_add(struct lmnic_dev *ld);
+void lmnic_nl_dev_del(struct lmnic_dev *ld);
+void lmnic_nl_notify_err(struct lmnic_dev *ld, const struct lmnic_dump_ref *d);
 
 /* lmnic_ethtool.c */
 void lmnic_set_ethtool_ops(struct net_device *netdev);

@@ -55,11 +55,7 @@ int lmnic_aq_init(struct lmnic_dev *ld)
 	if (!ld->aq_buf)
 		goto err_free_ring;
 
-	ld->aq_tail = 0;
-	lmnic_wr32(ld, LMNIC_REG_AQ_BASE_LO, lower_32_bits(ld->aq_dma));
-	lmnic_wr32(ld, LMNIC_REG_AQ_BASE_HI, upper_32_bits(ld->aq_dma));
-	lmnic_wr32(ld, LMNIC_REG_AQ_LEN, LMNIC_AQ_LEN);
-	lmnic_wr32(ld, LMNIC_REG_AQ_CTRL, LMNIC_AQ_CTRL_ENABLE);
+	lmnic_aq_start(ld);
 	if (!(lmnic_rd32(ld, LMNIC_REG_AQ_CTRL) & LMNIC_AQ_CTRL_ENABLE)) {
 		dev_err(dev, "adapter refused the admin queue\n");
 		goto err_free_buf;
@@ -74,6 +70,19 @@ err_free_ring:
 err_destroy_lock:
 	mutex_destroy(&ld->aq_lock);
 	return -ENOMEM;
+}
+
+/* Point the adapter at the (empty) ring: at probe and after a reset. */
+void lmnic_aq_start(struct lmnic_dev *ld)
+{
+	mutex_lock(&ld->aq_lock);
+	memset(ld->aq, 0, LMNIC_AQ_LEN * sizeof(*ld->aq));
+	ld->aq_tail = 0;
+	lmnic_wr32(ld, LMNIC_REG_AQ_BASE_LO, lower_32_bits(ld->aq_dma));
+	lmnic_wr32(ld, LMNIC_REG_AQ_BASE_HI, upper_32_bits(ld->aq_dma));
+	lmnic_wr32(ld, LMNIC_REG_AQ_LEN, LMNIC_AQ_LEN);
+	lmnic_wr32(ld, LMNIC_REG_AQ_CTRL, LMNIC_AQ_CTRL_ENABLE);
+	mutex_unlock(&ld->aq_lock);
 }
 
 void lmnic_aq_fini(struct lmnic_dev *ld)

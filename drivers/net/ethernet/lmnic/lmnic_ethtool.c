@@ -8,7 +8,7 @@
 #include "lmnic.h"
 #include "lmnic_compat.h"
 
-#define LMNIC_REGS_DUMP_VERSION	1
+#define LMNIC_REGS_DUMP_VERSION	2
 
 struct lmnic_stat {
 	char name[ETH_GSTRING_LEN];
@@ -18,7 +18,7 @@ struct lmnic_stat {
 /* Driver counters of each queue pair */
 static const char * const lmnic_qp_stats[] = {
 	"tx_packets", "tx_bytes", "tx_busy", "rx_packets", "rx_bytes",
-	"rx_alloc_fail", "rx_csum_bad",
+	"rx_alloc_fail", "rx_csum_bad", "rx_marked",
 };
 
 /* Adapter counters of each queue pair, from state memory */
@@ -39,6 +39,9 @@ static const struct lmnic_stat lmnic_vport_stats[] = {
 	LMNIC_VCNT(rx_csum_bad),
 	LMNIC_VCNT(tx_local),
 	LMNIC_VCNT(tx_wire),
+	LMNIC_VCNT(rx_conn_hit),
+	LMNIC_VCNT(rx_conn_drop),
+	LMNIC_VCNT(rx_conn_mark),
 };
 
 /* Adapter-wide counters, from the adapter block of state memory */
@@ -113,6 +116,7 @@ static void lmnic_qp_sw_stats(struct lmnic_qp *qp, u64 *data)
 		data[4] = r->bytes;
 		data[5] = r->alloc_fail;
 		data[6] = r->csum_bad;
+		data[7] = r->marked;
 	} while (u64_stats_fetch_retry(&r->syncp, start));
 }
 
@@ -204,15 +208,216 @@ static int lmnic_set_channels(struct net_device *netdev,
 				 net->rx_ring_size);
 }
 
+/*
+ * ntuple rules are the vport's connection table: a rule's location is the
+ * connection id. A rule matches one exact TCP or UDP 5-tuple, over IPv4 or
+ * IPv6; its action is a queue or drop, and a user-def value marks the
+ * frames (the mark lands in skb->mark). Connections that applications
+ * offloaded through the lmnic family show here too.
+ */
+static bool lmnic_all_ones(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0xff, len);
+}
+
+static int lmnic_fs_to_conn(struct lmnic_net *net,
+			    const struct ethtool_rx_flow_spec *fs,
+			    struct lmnic_conn *c)
+{
+	u32 flow = fs->flow_type & ~(FLOW_EXT | FLOW_MAC_EXT | FLOW_RSS);
+
+	memset(c, 0, sizeof(*c));
+	switch (flow) {
+	case TCP_V4_FLOW:
+	case UDP_V4_FLOW: {
+		const struct ethtool_tcpip4_spec *v = &fs->h_u.tcp_ip4_spec;
+		const struct ethtool_tcpip4_spec *m = &fs->m_u.tcp_ip4_spec;
+
+		if (!lmnic_all_ones(&m->ip4src, 4) || !lmnic_all_ones(&m->ip4dst, 4) ||
+		    !lmnic_all_ones(&m->psrc, 2) || !lmnic_all_ones(&m->pdst, 2) ||
+		    m->tos)
+			return -EOPNOTSUPP;	/* exact 5-tuples only */
+		c->key.family = LMNIC_CONN_FAMILY_IPV4;
+		c->key.src[0] = v->ip4src;
+		c->key.dst[0] = v->ip4dst;
+		c->key.sport = v->psrc;
+		c->key.dport = v->pdst;
+		break;
+	}
+	case TCP_V6_FLOW:
+	case UDP_V6_FLOW: {
+		const struct ethtool_tcpip6_spec *v = &fs->h_u.tcp_ip6_spec;
+		const struct ethtool_tcpip6_spec *m = &fs->m_u.tcp_ip6_spec;
+
+		if (!lmnic_all_ones(m->ip6src, 16) || !lmnic_all_ones(m->ip6dst, 16) ||
+		    !lmnic_all_ones(&m->psrc, 2) || !lmnic_all_ones(&m->pdst, 2) ||
+		    m->tclass)
+			return -EOPNOTSUPP;
+		c->key.family = LMNIC_CONN_FAMILY_IPV6;
+		memcpy(c->key.src, v->ip6src, 16);
+		memcpy(c->key.dst, v->ip6dst, 16);
+		c->key.sport = v->psrc;
+		c->key.dport = v->pdst;
+		break;
+	}
+	default:
+		return -EOPNOTSUPP;
+	}
+	c->key.proto = (flow == TCP_V4_FLOW || flow == TCP_V6_FLOW) ?
+		       IPPROTO_TCP : IPPROTO_UDP;
+	if (fs->flow_type & (FLOW_MAC_EXT | FLOW_RSS))
+		return -EOPNOTSUPP;
+	if (fs->flow_type & FLOW_EXT) {
+		/* only user-def: a 32-bit mark, matched whole */
+		if (fs->m_ext.vlan_etype || fs->m_ext.vlan_tci ||
+		    fs->h_ext.data[0] ||
+		    be32_to_cpu(fs->m_ext.data[1]) != U32_MAX)
+			return -EOPNOTSUPP;
+		c->actions |= cpu_to_le16(LMNIC_CONN_ACT_MARK);
+		c->mark = cpu_to_le32(be32_to_cpu(fs->h_ext.data[1]));
+	}
+	if (fs->ring_cookie == RX_CLS_FLOW_DISC) {
+		if (c->actions)
+			return -EINVAL;	/* a dropped frame carries no mark */
+		c->actions = cpu_to_le16(LMNIC_CONN_ACT_DROP | LMNIC_CONN_ACT_COUNT);
+		return 0;
+	}
+	if (ethtool_get_flow_spec_ring_vf(fs->ring_cookie) ||
+	    ethtool_get_flow_spec_ring(fs->ring_cookie) >= net->num_qp)
+		return -EINVAL;
+	c->actions |= cpu_to_le16(LMNIC_CONN_ACT_STEER | LMNIC_CONN_ACT_COUNT);
+	c->queue = cpu_to_le16(ethtool_get_flow_spec_ring(fs->ring_cookie));
+	return 0;
+}
+
+static void lmnic_conn_to_fs(const struct lmnic_conn *c, u32 id,
+			     struct ethtool_rx_flow_spec *fs)
+{
+	bool tcp = c->key.proto == IPPROTO_TCP;
+	u16 act = le16_to_cpu(c->actions);
+
+	memset(fs, 0, sizeof(*fs));
+	fs->location = id;
+	if (c->key.family == LMNIC_CONN_FAMILY_IPV4) {
+		fs->flow_type = tcp ? TCP_V4_FLOW : UDP_V4_FLOW;
+		fs->h_u.tcp_ip4_spec.ip4src = c->key.src[0];
+		fs->h_u.tcp_ip4_spec.ip4dst = c->key.dst[0];
+		fs->h_u.tcp_ip4_spec.psrc = c->key.sport;
+		fs->h_u.tcp_ip4_spec.pdst = c->key.dport;
+		memset(&fs->m_u.tcp_ip4_spec, 0xff, sizeof(fs->m_u.tcp_ip4_spec));
+		fs->m_u.tcp_ip4_spec.tos = 0;
+	} else {
+		fs->flow_type = tcp ? TCP_V6_FLOW : UDP_V6_FLOW;
+		memcpy(fs->h_u.tcp_ip6_spec.ip6src, c->key.src, 16);
+		memcpy(fs->h_u.tcp_ip6_spec.ip6dst, c->key.dst, 16);
+		fs->h_u.tcp_ip6_spec.psrc = c->key.sport;
+		fs->h_u.tcp_ip6_spec.pdst = c->key.dport;
+		memset(&fs->m_u.tcp_ip6_spec, 0xff, sizeof(fs->m_u.tcp_ip6_spec));
+		fs->m_u.tcp_ip6_spec.tclass = 0;
+	}
+	if (act & LMNIC_CONN_ACT_MARK) {
+		fs->flow_type |= FLOW_EXT;
+		fs->h_ext.data[1] = cpu_to_be32(le32_to_cpu(c->mark));
+		fs->m_ext.data[1] = cpu_to_be32(U32_MAX);
+	}
+	if (act & LMNIC_CONN_ACT_DROP)
+		fs->ring_cookie = RX_CLS_FLOW_DISC;
+	else if (act & LMNIC_CONN_ACT_STEER)
+		fs->ring_cookie = le16_to_cpu(c->queue);
+	else
+		fs->flow_type |= FLOW_RSS;	/* spread by RSS context 0 */
+}
+
+static int lmnic_get_rules(struct lmnic_net *net, struct ethtool_rxnfc *cmd,
+			   u32 *rule_locs)
+{
+	struct lmnic_conn_table *ct = &net->ld->conns[net->vport];
+	struct lmnic_conn c;
+	u32 id, n = 0;
+
+	for (id = 0; id < ct->slots; id++) {
+		if (lmnic_conn_read(ct, id, &c))
+			continue;
+		if (n == cmd->rule_cnt)
+			return -EMSGSIZE;
+		rule_locs[n++] = id;
+	}
+	cmd->rule_cnt = n;
+	cmd->data = ct->slots;
+	return 0;
+}
+
 static int lmnic_get_rxnfc(struct net_device *netdev,
 			   struct ethtool_rxnfc *cmd, u32 *rule_locs)
 {
 	struct lmnic_net *net = netdev_priv(netdev);
+	struct lmnic_dev *ld = net->ld;
+	struct lmnic_conn_table *ct = &ld->conns[net->vport];
+	struct lmnic_conn c;
+	int err;
 
-	switch (cmd->cmd) {
-	case ETHTOOL_GRXRINGS:
+	if (cmd->cmd == ETHTOOL_GRXRINGS) {
 		cmd->data = net->num_qp;
 		return 0;
+	}
+	if (net->vport >= ld->num_conn_tables)
+		return -EOPNOTSUPP;
+
+	switch (cmd->cmd) {
+	case ETHTOOL_GRXCLSRLCNT:
+		cmd->rule_cnt = ct->count;
+		cmd->data = ct->slots | RX_CLS_LOC_SPECIAL;
+		return 0;
+	case ETHTOOL_GRXCLSRULE:
+		if (cmd->fs.location >= ct->slots)
+			return -EINVAL;
+		err = lmnic_conn_read(ct, cmd->fs.location, &c);
+		if (err)
+			return err;
+		lmnic_conn_to_fs(&c, cmd->fs.location, &cmd->fs);
+		cmd->rss_context = 0;
+		return 0;
+	case ETHTOOL_GRXCLSRLALL:
+		return lmnic_get_rules(net, cmd, rule_locs);
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static int lmnic_set_rxnfc(struct net_device *netdev, struct ethtool_rxnfc *cmd)
+{
+	struct lmnic_net *net = netdev_priv(netdev);
+	struct lmnic_dev *ld = net->ld;
+	struct lmnic_conn c;
+	u32 id, loc = cmd->fs.location;
+	int err;
+
+	if (net->vport >= ld->num_conn_tables)
+		return -EOPNOTSUPP;
+
+	switch (cmd->cmd) {
+	case ETHTOOL_SRXCLSRLINS:
+		err = lmnic_fs_to_conn(net, &cmd->fs, &c);
+		if (err)
+			return err;
+		lmnic_conn_set_owner(&c, LMNIC_CONN_SRC_ETHTOOL);
+		if (loc == RX_CLS_LOC_ANY) {
+			loc = LMNIC_CONN_ID_ANY;
+		} else if (loc != RX_CLS_LOC_FIRST && loc != RX_CLS_LOC_LAST) {
+			/* a rule at a used location replaces it */
+			err = lmnic_conn_del(ld, net->vport, loc, NULL);
+			if (err && err != -ENOENT)
+				return err;
+		} else {
+			return -EINVAL;
+		}
+		err = lmnic_conn_add(ld, net->vport, &c, loc, &id, NULL);
+		if (err)
+			return err;
+		cmd->fs.location = id;
+		return 0;
+	case ETHTOOL_SRXCLSRLDEL:
+		return lmnic_conn_del(ld, net->vport, loc, NULL);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -304,12 +509,13 @@ static int lmnic_set_rxfh(struct net_device *netdev, const u32 *indir,
 }
 #endif
 
-/* Register dump: the ID, control and admin blocks, then this vport's
+/* Register dump: the ID, control, error and admin blocks, then this vport's
  * interrupt vectors (enable, ITR) in queue pair order.
  */
 static const u32 lmnic_dump_ranges[][2] = {
 	{ LMNIC_REG_ID_START, LMNIC_REG_ID_END },
 	{ LMNIC_REG_CTRL_START, LMNIC_REG_CTRL_END },
+	{ LMNIC_REG_ERR_START, LMNIC_REG_ERR_END },
 	{ LMNIC_REG_AQ_START, LMNIC_REG_AQ_END },
 };
 
@@ -354,6 +560,7 @@ static const struct ethtool_ops lmnic_ethtool_ops = {
 	.get_channels = lmnic_get_channels,
 	.set_channels = lmnic_set_channels,
 	.get_rxnfc = lmnic_get_rxnfc,
+	.set_rxnfc = lmnic_set_rxnfc,
 	.get_rxfh_key_size = lmnic_get_rxfh_key_size,
 	.get_rxfh_indir_size = lmnic_get_rxfh_indir_size,
 	.get_rxfh = lmnic_get_rxfh,

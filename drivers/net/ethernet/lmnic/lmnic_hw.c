@@ -106,6 +106,8 @@ int lmnic_hw_init(struct lmnic_dev *ld)
 			       LMNIC_MAX_VPORTS);
 	ld->max_qp = min_t(u32, FIELD_GET(LMNIC_TOPO_MAX_QP, topo), LMNIC_MAX_QP);
 	ld->vport_block = lmnic_rd32(ld, LMNIC_REG_VPORT_BLOCK);
+	if (ld->caps & LMNIC_CAP_CONN)
+		ld->conn_capacity = lmnic_sm_conn_capacity(ld->vport_block);
 	mac_lo = lmnic_rd32(ld, LMNIC_REG_MAC_LO);
 	mac_hi = lmnic_rd32(ld, LMNIC_REG_MAC_HI);
 	put_unaligned_le32(mac_lo, ld->base_mac);

@@ -149,7 +149,7 @@ static void lmnic_set_rx_mode(struct net_device *netdev)
 	schedule_work(&net->rx_mode_work);
 }
 
-static int lmnic_up(struct lmnic_net *net)
+int lmnic_up(struct lmnic_net *net)
 {
 	struct net_device *netdev = net->netdev;
 	int err;
@@ -184,7 +184,7 @@ err_disable:
 	return err;
 }
 
-static void lmnic_down(struct lmnic_net *net)
+void lmnic_down(struct lmnic_net *net)
 {
 	struct net_device *netdev = net->netdev;
 
@@ -346,21 +346,6 @@ static void lmnic_get_stats64(struct net_device *netdev,
 	s->rx_errors = s->rx_length_errors + s->rx_crc_errors;
 }
 
-static void lmnic_reset_work(struct work_struct *work)
-{
-	struct lmnic_net *net = container_of(work, struct lmnic_net,
-					     reset_work);
-
-	rtnl_lock();
-	if (netif_running(net->netdev)) {
-		netdev_info(net->netdev, "resetting the vport's queues\n");
-		lmnic_down(net);
-		if (lmnic_up(net))
-			netdev_err(net->netdev, "vport reset failed\n");
-	}
-	rtnl_unlock();
-}
-
 static void lmnic_tx_timeout(struct net_device *netdev, unsigned int txq)
 {
 	struct lmnic_net *net = netdev_priv(netdev);
@@ -370,7 +355,7 @@ static void lmnic_tx_timeout(struct net_device *netdev, unsigned int txq)
 	netdev_err(netdev, "TX queue %u timed out: next_to_use %u next_to_clean %u\n",
 		   txq, qp ? qp->tx.next_to_use : 0,
 		   qp ? qp->tx.next_to_clean : 0);
-	schedule_work(&net->reset_work);
+	lmnic_err_report(net->ld, LMNIC_ERR_REASON_TX_TIMEOUT, net->vport, txq);
 }
 
 static const struct net_device_ops lmnic_netdev_ops = {
@@ -413,7 +398,6 @@ static int lmnic_netdev_create(struct lmnic_dev *ld, u16 vport)
 	netdev_rss_key_fill(net->rss_key, sizeof(net->rss_key));
 	lmnic_rss_default_table(net);
 	INIT_WORK(&net->rx_mode_work, lmnic_rx_mode_work);
-	INIT_WORK(&net->reset_work, lmnic_reset_work);
 
 	/* vport N uses the adapter's base MAC address plus N */
 	u64_to_ether_addr(ether_addr_to_u64(ld->base_mac) + vport, mac);
@@ -450,7 +434,6 @@ static void lmnic_netdev_destroy(struct lmnic_dev *ld, u16 vport)
 
 	unregister_netdev(netdev);
 	cancel_work_sync(&net->rx_mode_work);
-	cancel_work_sync(&net->reset_work);
 	ld->netdevs[vport] = NULL;
 	free_netdev(netdev);
 }

@@ -24,15 +24,29 @@ static bool lmnic_sm_overlap(const struct lmnic_sm_section *a,
  *
  * Every section must lie inside the block, after the header, apart from
  * the others, with known type and flags; each section the driver uses must
- * be present once, where layout 1 puts it, with the right HOST flag.
+ * be present once, where layout 1 puts it, with the right HOST flag. The
+ * connection index and table fill the rest of the block, as
+ * lmnic_sm_conn_capacity() says.
  *
  * Return: 0; -EPROTO for another layout version; -EBADMSG otherwise.
  */
 int lmnic_sm_check_hdr(const struct lmnic_sm_vport_hdr *hdr, u32 block_size)
 {
+	struct lmnic_sm_layout_entry want[ARRAY_SIZE(lmnic_sm_layout) + 2];
+	u32 cap = lmnic_sm_conn_capacity(block_size);
 	u16 n = le16_to_cpu(hdr->num_sections);
 	unsigned long seen = 0;
 	unsigned int i, j;
+
+	/* the fixed sections, then the connection index and table */
+	memcpy(want, lmnic_sm_layout, sizeof(lmnic_sm_layout));
+	want[ARRAY_SIZE(lmnic_sm_layout)] = (struct lmnic_sm_layout_entry) {
+		LMNIC_SEC_CONN_INDEX, 0, LMNIC_SM_OFF_CONN_INDEX, cap * 4,
+	};
+	want[ARRAY_SIZE(lmnic_sm_layout) + 1] = (struct lmnic_sm_layout_entry) {
+		LMNIC_SEC_CONN_TABLE, 0, lmnic_sm_conn_table_off(cap),
+		cap * sizeof(struct lmnic_conn),
+	};
 
 	if (le32_to_cpu(hdr->magic) != LMNIC_SM_VPORT_MAGIC)
 		return -EBADMSG;
@@ -58,15 +72,15 @@ int lmnic_sm_check_hdr(const struct lmnic_sm_vport_hdr *hdr, u32 block_size)
 				return -EBADMSG;
 		seen |= BIT(type);
 
-		for (j = 0; j < ARRAY_SIZE(lmnic_sm_layout); j++)
-			if (lmnic_sm_layout[j].type == type &&
-			    (lmnic_sm_layout[j].offset != le32_to_cpu(s->offset) ||
-			     lmnic_sm_layout[j].size > le32_to_cpu(s->size) ||
-			     lmnic_sm_layout[j].flags != le16_to_cpu(s->flags)))
+		for (j = 0; j < ARRAY_SIZE(want); j++)
+			if (want[j].type == type &&
+			    (want[j].offset != le32_to_cpu(s->offset) ||
+			     want[j].size > le32_to_cpu(s->size) ||
+			     want[j].flags != le16_to_cpu(s->flags)))
 				return -EBADMSG;
 	}
-	for (j = 0; j < ARRAY_SIZE(lmnic_sm_layout); j++)
-		if (!(seen & BIT(lmnic_sm_layout[j].type)))
+	for (j = 0; j < ARRAY_SIZE(want); j++)
+		if (!(seen & BIT(want[j].type)))
 			return -EBADMSG;
 	return 0;
 }

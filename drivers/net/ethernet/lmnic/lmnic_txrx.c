@@ -278,6 +278,11 @@ static int lmnic_rx_clean(struct lmnic_qp *qp, int budget)
 		}
 		if (flags & LMNIC_RXC_L4_CSUM_BAD)
 			lmnic_stats_inc(&r->stats, &r->stats.csum_bad);
+		if (flags & LMNIC_RXC_MARK_VALID) {
+			/* an offloaded connection's mark, for tc and netfilter */
+			skb->mark = le32_to_cpu(c->mark);
+			lmnic_stats_inc(&r->stats, &r->stats.marked);
+		}
 		skb_put(skb, len);
 		lmnic_rx_skb_meta(net, skb, c, flags);
 		skb->protocol = eth_type_trans(skb, net->netdev);

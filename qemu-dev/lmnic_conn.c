@@ -1,0 +1,831 @@
+/*
+ * lmnic PCIe network adapter: connection table, host-resident offload
+ * region, error reporting and fault injection
+ *
+ * Each vport's connections live in its state block: a hash table of
+ * struct lmnic_conn (CONN_TABLE) with linear probing and tombstones, and an
+ * index from connection id to slot (CONN_INDEX). Every change is mirrored
+ * into the vport's host-resident offload region before the admin command
+ * completes; a timer flushes changed counters into it every
+ * LMNIC_HR_FLUSH_MS and verifies the check of every entry on the way.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "qemu/crc32c.h"
+#include "qemu/log.h"
+#include "qemu/madvise.h"
+#include "qapi/error.h"
+#include "net/eth.h"
+#include "sysemu/dma.h"
+#include "trace.h"
+
+#include "lmnic_core.h"
+
+/* ---- state-memory views ------------------------------------------------ */
+
+static struct lmnic_sm_conn_hdr *lmnic_ct_hdr(LmnicState *s, unsigned v)
+{
+    return (void *)(lmnic_vp_block(s, v) + LMNIC_SM_OFF_CONN);
+}
+
+static struct lmnic_sm_region_host *lmnic_hr_host(LmnicState *s, unsigned v)
+{
+    return (void *)(lmnic_vp_block(s, v) + LMNIC_SM_OFF_REGION_HOST);
+}
+
+static __le32 *lmnic_ct_index(LmnicState *s, unsigned v)
+{
+    return (__le32 *)(lmnic_vp_block(s, v) + LMNIC_SM_OFF_CONN_INDEX);
+}
+
+static struct lmnic_conn *lmnic_ct_slot(LmnicState *s, unsigned v,
+                                        uint32_t slot)
+{
+    return (struct lmnic_conn *)(lmnic_vp_block(s, v) +
+                                 lmnic_sm_conn_table_off(s->conn_capacity)) +
+           slot;
+}
+
+int64_t lmnic_now_ns(LmnicState *s)
+{
+    return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) - s->epoch_ns;
+}
+
+uint32_t lmnic_conn_check(const struct lmnic_conn *c)
+{
+    return crc32c(0xffffffff, (const uint8_t *)c + LMNIC_CONN_CHECK_START,
+                  LMNIC_CONN_CHECK_END - LMNIC_CONN_CHECK_START);
+}
+
+static uint32_t lmnic_ct_hash(LmnicState *s, unsigned v,
+                              const struct lmnic_conn_key *k)
+{
+    return crc32c(le32_to_cpu(lmnic_ct_hdr(s, v)->hash_seed),
+                  (const uint8_t *)k, sizeof(*k));
+}
+
+static uint32_t lmnic_ct_home(LmnicState *s, uint32_t hash)
+{
+    return ((uint64_t)hash * s->conn_capacity) >> 32;
+}
+
+/* Zero a range of state memory, giving its pages back to the host. */
+static void lmnic_sm_discard(uint8_t *p, uint64_t len)
+{
+    uintptr_t start = ROUND_UP((uintptr_t)p, qemu_real_host_page_size());
+    uintptr_t end = ROUND_DOWN((uintptr_t)p + len,
+                               qemu_real_host_page_size());
+
+    if (end <= start ||
+        qemu_madvise((void *)start, end - start, QEMU_MADV_DONTNEED)) {
+        memset(p, 0, len);
+        return;
+    }
+    memset(p, 0, start - (uintptr_t)p);
+    memset((void *)end, 0, (uintptr_t)p + len - end);
+}
+
+static void lmnic_ct_clear(LmnicState *s, unsigned v)
+{
+    lmnic_sm_discard(lmnic_vp_block(s, v) + LMNIC_SM_OFF_CONN_INDEX,
+                     s->vport_block - LMNIC_SM_OFF_CONN_INDEX);
+}
+
+/* Power-on state of a vport's connection table and region registration. */
+void lmnic_conn_vp_init(LmnicState *s, unsigned v)
+{
+    struct lmnic_sm_conn_hdr *h = lmnic_ct_hdr(s, v);
+
+    lmnic_ct_clear(s, v);
+    h->capacity = cpu_to_le32(s->conn_capacity);
+    h->limit = cpu_to_le32(s->conn_capacity);
+    h->hash_seed = cpu_to_le32(0x4c4d4e43 ^ (v * 0x9e3779b9));
+}
+
+/* ---- host-resident offload region -------------------------------------- */
+
+static bool lmnic_hr_registered(LmnicState *s, unsigned v)
+{
+    return le32_to_cpu(lmnic_hr_host(s, v)->num_chunks) != 0;
+}
+
+/* DMA LEN bytes at OFF of vport V's region; they never cross a chunk. */
+static void lmnic_hr_write(LmnicState *s, unsigned v, uint64_t off,
+                           const void *buf, size_t len)
+{
+    struct lmnic_sm_region_host *r = lmnic_hr_host(s, v);
+    unsigned shift = r->chunk_shift;
+    uint64_t chunk = off >> shift;
+
+    if (chunk >= le32_to_cpu(r->num_chunks)) {
+        return;
+    }
+    if (pci_dma_write(PCI_DEVICE(s), le64_to_cpu(r->chunk[chunk]) +
+                      (off & ((1ULL << shift) - 1)), buf, len) != MEMTX_OK) {
+        qemu_log_mask(LOG_GUEST_ERROR, "lmnic: vport %u: offload region "
+                      "not writable at 0x%" PRIx64 "\n", v, off);
+    }
+}
+
+static void lmnic_hr_read(LmnicState *s, unsigned v, uint64_t off,
+                          void *buf, size_t len)
+{
+    struct lmnic_sm_region_host *r = lmnic_hr_host(s, v);
+    unsigned shift = r->chunk_shift;
+    uint64_t chunk = off >> shift;
+
+    memset(buf, 0, len);
+    if (chunk < le32_to_cpu(r->num_chunks)) {
+        pci_dma_read(PCI_DEVICE(s), le64_to_cpu(r->chunk[chunk]) +
+                     (off & ((1ULL << shift) - 1)), buf, len);
+    }
+}
+
+static uint64_t lmnic_hr_entry_off(LmnicState *s, unsigned v, uint32_t id)
+{
+    return lmnic_hr_entries_off(le16_to_cpu(lmnic_hr_host(s, v)->events)) +
+           (uint64_t)id * sizeof(struct lmnic_conn);
+}
+
+/*
+ * Mirror connection ID: its sequence number goes odd, the body is written
+ * (bytes LEN at OFF of the entry, or all of it), then the number goes even.
+ */
+static void lmnic_hr_mirror(LmnicState *s, unsigned v, uint32_t id,
+                            const struct lmnic_conn *c, size_t off,
+                            size_t len)
+{
+    uint64_t base;
+    __le32 seq;
+    uint32_t n;
+
+    if (!lmnic_hr_registered(s, v) ||
+        id >= le32_to_cpu(lmnic_hr_host(s, v)->slots)) {
+        return;
+    }
+    base = lmnic_hr_entry_off(s, v, id);
+    lmnic_hr_read(s, v, base, &seq, sizeof(seq));
+    n = le32_to_cpu(seq);
+    n = (n & 1) ? n + 2 : n + 1;    /* odd: a torn write stays torn */
+    seq = cpu_to_le32(n);
+    lmnic_hr_write(s, v, base, &seq, sizeof(seq));
+    lmnic_hr_write(s, v, base + off, (const uint8_t *)c + off, len);
+    seq = cpu_to_le32(n + 1);
+    lmnic_hr_write(s, v, base, &seq, sizeof(seq));
+}
+
+static void lmnic_hr_mirror_all(LmnicState *s, unsigned v, uint32_t id,
+                                const struct lmnic_conn *c)
+{
+    lmnic_hr_mirror(s, v, id, c, 4, sizeof(*c) - 4);
+}
+
+static void lmnic_hr_event(LmnicState *s, unsigned v, uint16_t op,
+                           uint16_t status, uint32_t id,
+                           const struct lmnic_conn_key *key)
+{
+    struct lmnic_sm_conn_hdr *h = lmnic_ct_hdr(s, v);
+    struct lmnic_sm_region_host *r = lmnic_hr_host(s, v);
+    uint64_t seq = le64_to_cpu(h->event_seq) + 1;
+    struct lmnic_hr_event e = { 0 };
+    __le64 hseq;
+
+    h->event_seq = cpu_to_le64(seq);
+    if (!lmnic_hr_registered(s, v)) {
+        return;
+    }
+    e.seq = cpu_to_le64(seq);
+    e.time_ns = cpu_to_le64(lmnic_now_ns(s));
+    e.op = cpu_to_le16(op);
+    e.status = cpu_to_le16(status);
+    e.id = cpu_to_le32(id);
+    if (key) {
+        e.key = *key;
+    }
+    lmnic_hr_write(s, v, lmnic_hr_events_off() +
+                   ((seq - 1) % le16_to_cpu(r->events)) * sizeof(e),
+                   &e, sizeof(e));
+    hseq = cpu_to_le64(seq);
+    lmnic_hr_write(s, v, offsetof(struct lmnic_hr_header, event_seq),
+                   &hseq, sizeof(hseq));
+}
+
+/* Write the region header: identity, geometry and the flush status. */
+static void lmnic_hr_header(LmnicState *s, unsigned v, bool full)
+{
+    struct lmnic_sm_conn_hdr *h = lmnic_ct_hdr(s, v);
+    struct lmnic_sm_region_host *r = lmnic_hr_host(s, v);
+    struct lmnic_hr_header hh = { 0 };
+    uint16_t events = le16_to_cpu(r->events);
+    size_t from = offsetof(struct lmnic_hr_header, flush_ns);
+
+    hh.magic = cpu_to_le32(LMNIC_HR_MAGIC);
+    hh.version = cpu_to_le16(LMNIC_HR_VERSION);
+    hh.vport = cpu_to_le16(v);
+    hh.slots = r->slots;
+    hh.events = cpu_to_le32(events);
+    hh.events_off = cpu_to_le32(lmnic_hr_events_off());
+    hh.entries_off = cpu_to_le32(lmnic_hr_entries_off(events));
+    hh.entry_size = cpu_to_le32(sizeof(struct lmnic_conn));
+    hh.event_size = cpu_to_le32(sizeof(struct lmnic_hr_event));
+    hh.serial = cpu_to_le64(s->serial);
+    hh.event_seq = h->event_seq;
+    hh.flush_ns = cpu_to_le64(lmnic_now_ns(s));
+    hh.registered_ns = cpu_to_le64(s->hr_registered_ns[v]);
+    hh.flush_interval_ms = cpu_to_le32(LMNIC_HR_FLUSH_MS);
+    hh.count = h->count;
+    hh.limit = h->limit;
+    hh.capacity = h->capacity;
+    hh.flushes = cpu_to_le64(s->hr_flushes[v]);
+    if (full) {
+        lmnic_hr_write(s, v, 0, &hh, sizeof(hh));
+    } else {
+        lmnic_hr_write(s, v, from, (uint8_t *)&hh + from,
+                       offsetof(struct lmnic_hr_header, rsvd) - from);
+    }
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+void lmnic_err_raise(LmnicState *s, uint32_t cause, unsigned v, unsigned qp,
+                     uint32_t entry, uint64_t addr)
+{
+    if (s->dead) {
+        return;
+    }
+    if (!s->err_cause) {
+        s->err_vport = v;
+        s->err_qp = qp;
+        s->err_entry = entry;
+        s->err_addr = addr;
+        s->err_time = lmnic_now_ns(s);
+    }
+    s->err_count++;
+    trace_lmnic_error(cause, v, qp, entry);
+    if (!(s->err_cause & cause)) {
+        s->err_cause |= cause;
+        lmnic_vec_raise(s, LMNIC_VEC_ADMIN);
+    }
+}
+
+static void lmnic_ct_parity(LmnicState *s, unsigned v, uint32_t slot,
+                            const struct lmnic_conn *c)
+{
+    struct lmnic_sm_conn_hdr *h = lmnic_ct_hdr(s, v);
+    uint32_t id = le32_to_cpu(c->id);
+
+    if (s->parity_seen[v] == slot + 1) {
+        return; /* reported already */
+    }
+    s->parity_seen[v] = slot + 1;
+    h->parity_errors = cpu_to_le64(le64_to_cpu(h->parity_errors) + 1);
+    lmnic_hr_event(s, v, LMNIC_HR_EV_PARITY, 0, id, &c->key);
+    lmnic_err_raise(s, LMNIC_ERR_PARITY, v, 0, id,
+                    LMNIC_SM_VPORT_BASE + (uint64_t)v * s->vport_block +
+                    lmnic_sm_conn_table_off(s->conn_capacity) +
+                    (uint64_t)slot * sizeof(*c));
+}
+
+static bool lmnic_ct_intact(LmnicState *s, unsigned v, uint32_t slot)
+{
+    struct lmnic_conn *c = lmnic_ct_slot(s, v, slot);
+
+    if (le32_to_cpu(c->check) == lmnic_conn_check(c)) {
+        return true;
+    }
+    lmnic_ct_parity(s, v, slot, c);
+    return false;
+}
+
+/* ---- the table --------------------------------------------------------- */
+
+static bool lmnic_key_eq(const struct lmnic_conn_key *a,
+                         const struct lmnic_conn_key *b)
+{
+    return !memcmp(a, b, sizeof(*a));
+}
+
+/* Slot of KEY in vport V's table, or -1. */
+static int64_t lmnic_ct_find(LmnicState *s, unsigned v,
+                             const struct lmnic_conn_key *key)
+{
+    uint32_t slot = lmnic_ct_home(s, lmnic_ct_hash(s, v, key));
+    unsigned i;
+
+    for (i = 0; i < LMNIC_CONN_MAX_PROBE; i++) {
+        struct lmnic_conn *c = lmnic_ct_slot(s, v, slot);
+        uint16_t flags = le16_to_cpu(c->flags);
+
+        if (!flags) {
+            return -1;
+        }
+        if ((flags & LMNIC_CONNF_VALID) && lmnic_key_eq(&c->key, key)) {
+            return slot;
+        }
+        slot = slot + 1 == s->conn_capacity ? 0 : slot + 1;
+    }
+    return -1;
+}
+
+static bool lmnic_key_ok(const struct lmnic_conn_key *k)
+{
+    if (k->proto != IP_PROTO_TCP && k->proto != IP_PROTO_UDP) {
+        return false;
+    }
+    if (k->rsvd) {
+        return false;
+    }
+    if (k->family == LMNIC_CONN_FAMILY_IPV4) {
+        return !k->src[1] && !k->src[2] && !k->src[3] &&
+               !k->dst[1] && !k->dst[2] && !k->dst[3];
+    }
+    return k->family == LMNIC_CONN_FAMILY_IPV6;
+}
+
+static uint16_t lmnic_ct_add(LmnicState *s, unsigned v, uint32_t id,
+                             const struct lmnic_conn *req)
+{
+    struct lmnic_sm_conn_hdr *h = lmnic_ct_hdr(s, v);
+    __le32 *index = lmnic_ct_index(s, v);
+    uint16_t act = le16_to_cpu(req->actions);
+    struct lmnic_conn *c;
+    uint32_t slot;
+    int64_t free = -1;
+    unsigned i;
+
+    if (id >= le32_to_cpu(h->limit) || !lmnic_key_ok(&req->key) ||
+        !act || (act & ~LMNIC_CONN_ACT_ALL) ||
+        ((act & LMNIC_CONN_ACT_DROP) &&
+         (act & (LMNIC_CONN_ACT_STEER | LMNIC_CONN_ACT_MARK))) ||
+        ((act & LMNIC_CONN_ACT_STEER) &&
+         le16_to_cpu(req->queue) >= LMNIC_MAX_QP)) {
+        return LMNIC_AQS_EINVAL;
+    }
+    if (index[id] || lmnic_ct_find(s, v, &req->key) >= 0) {
+        return LMNIC_AQS_EEXIST;
+    }
+    if (le32_to_cpu(h->count) >= le32_to_cpu(h->limit)) {
+        return LMNIC_AQS_ENOSPC;
+    }
+    slot = lmnic_ct_home(s, lmnic_ct_hash(s, v, &req->key));
+    for (i = 0; i < LMNIC_CONN_MAX_PROBE; i++) {
+        uint16_t flags = le16_to_cpu(lmnic_ct_slot(s, v, slot)->flags);
+
+        if (!(flags & LMNIC_CONNF_VALID)) {
+            free = slot;
+            break;
+        }
+        slot = slot + 1 == s->conn_capacity ? 0 : slot + 1;
+    }
+    if (free < 0) {
+        return LMNIC_AQS_ENOSPC;
+    }
+
+    c = lmnic_ct_slot(s, v, free);
+    if (le16_to_cpu(c->flags) & LMNIC_CONNF_TOMB) {
+        h->tombstones = cpu_to_le32(le32_to_cpu(h->tombstones) - 1);
+    }
+    memset(c, 0, sizeof(*c));
+    c->id = cpu_to_le32(id);
+    c->key = req->key;
+    c->flags = cpu_to_le16(LMNIC_CONNF_VALID);
+    c->actions = cpu_to_le16(act);
+    c->queue = (act & LMNIC_CONN_ACT_STEER) ? req->queue : 0;
+    c->source = req->source;
+    c->mark = (act & LMNIC_CONN_ACT_MARK) ? req->mark : 0;
+    c->owner_pid = req->owner_pid;
+    memcpy(c->owner_comm, req->owner_comm, sizeof(c->owner_comm));
+    c->owner_comm[sizeof(c->owner_comm) - 1] = 0;
+    c->created_ns = cpu_to_le64(lmnic_now_ns(s));
+    c->check = cpu_to_le32(lmnic_conn_check(c));
+    index[id] = cpu_to_le32(free + 1);
+    h->count = cpu_to_le32(le32_to_cpu(h->count) + 1);
+    h->adds = cpu_to_le64(le64_to_cpu(h->adds) + 1);
+    lmnic_hr_mirror_all(s, v, id, c);
+    return LMNIC_AQS_OK;
+}
+
+static void lmnic_ct_remove(LmnicState *s, unsigned v, uint32_t slot)
+{
+    struct lmnic_sm_conn_hdr *h = lmnic_ct_hdr(s, v);
+    struct lmnic_conn *c = lmnic_ct_slot(s, v, slot);
+    struct lmnic_conn gone = { 0 };
+    uint32_t id = le32_to_cpu(c->id);
+
+    gone.id = c->id;
+    lmnic_ct_index(s, v)[id] = 0;
+    memset(c, 0, sizeof(*c));
+    c->flags = cpu_to_le16(LMNIC_CONNF_TOMB);
+    h->count = cpu_to_le32(le32_to_cpu(h->count) - 1);
+    h->tombstones = cpu_to_le32(le32_to_cpu(h->tombstones) + 1);
+    h->dels = cpu_to_le64(le64_to_cpu(h->dels) + 1);
+    if (s->parity_seen[v] == slot + 1) {
+        s->parity_seen[v] = 0;
+    }
+    lmnic_hr_mirror_all(s, v, id, &gone);
+}
+
+static int64_t lmnic_ct_slot_of(LmnicState *s, unsigned v, uint32_t id)
+{
+    uint32_t at;
+
+    if (id >= le32_to_cpu(lmnic_ct_hdr(s, v)->limit)) {
+        return -1;
+    }
+    at = le32_to_cpu(lmnic_ct_index(s, v)[id]);
+    return at && at <= s->conn_capacity ? (int64_t)at - 1 : -1;
+}
+
+/* Delete every entry: the table goes back to its power-on state. */
+static void lmnic_ct_flush(LmnicState *s, unsigned v)
+{
+    struct lmnic_sm_conn_hdr *h = lmnic_ct_hdr(s, v);
+    uint32_t limit = le32_to_cpu(h->limit), id;
+    struct lmnic_conn gone = { 0 };
+
+    for (id = 0; id < limit && le32_to_cpu(h->count); id++) {
+        if (lmnic_ct_slot_of(s, v, id) >= 0) {
+            gone.id = cpu_to_le32(id);
+            lmnic_hr_mirror_all(s, v, id, &gone);
+            h->count = cpu_to_le32(le32_to_cpu(h->count) - 1);
+            h->dels = cpu_to_le64(le64_to_cpu(h->dels) + 1);
+        }
+    }
+    lmnic_ct_clear(s, v);
+    h->count = 0;
+    h->tombstones = 0;
+    s->parity_seen[v] = 0;
+}
+
+uint16_t lmnic_conn_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    struct lmnic_sm_conn_hdr *h = lmnic_ct_hdr(s, v);
+    struct lmnic_sm_region_host *r = lmnic_hr_host(s, v);
+    uint32_t id = le32_to_cpu(d->p.conn.id);
+    struct lmnic_conn c;
+    uint16_t st = LMNIC_AQS_OK;
+    int64_t slot;
+
+    switch (le16_to_cpu(d->opcode)) {
+    case LMNIC_AQ_CONN_ADD:
+        if (le32_to_cpu(d->buf_len) != sizeof(c)) {
+            st = LMNIC_AQS_EINVAL;
+        } else if (pci_dma_read(pdev, le64_to_cpu(d->buf_addr), &c,
+                                sizeof(c)) != MEMTX_OK) {
+            st = LMNIC_AQS_EIO;
+        } else {
+            st = lmnic_ct_add(s, v, id, &c);
+        }
+        lmnic_hr_event(s, v, st ? LMNIC_HR_EV_ADD_FAIL : LMNIC_HR_EV_ADD, st,
+                       id, st == LMNIC_AQS_EIO ? NULL : &c.key);
+        if (st) {
+            h->add_fails = cpu_to_le64(le64_to_cpu(h->add_fails) + 1);
+        }
+        break;
+    case LMNIC_AQ_CONN_DEL:
+        slot = lmnic_ct_slot_of(s, v, id);
+        if (slot < 0) {
+            return LMNIC_AQS_ENOENT;
+        }
+        c = *lmnic_ct_slot(s, v, slot);
+        lmnic_ct_remove(s, v, slot);
+        lmnic_hr_event(s, v, LMNIC_HR_EV_DEL, 0, id, &c.key);
+        break;
+    case LMNIC_AQ_CONN_QUERY:
+        slot = lmnic_ct_slot_of(s, v, id);
+        if (slot < 0) {
+            return LMNIC_AQS_ENOENT;
+        }
+        if (le32_to_cpu(d->buf_len) < sizeof(c)) {
+            return LMNIC_AQS_EINVAL;
+        }
+        if (!lmnic_ct_intact(s, v, slot)) {
+            return LMNIC_AQS_EIO;
+        }
+        if (pci_dma_write(pdev, le64_to_cpu(d->buf_addr),
+                          lmnic_ct_slot(s, v, slot), sizeof(c)) != MEMTX_OK) {
+            return LMNIC_AQS_EIO;
+        }
+        break;
+    case LMNIC_AQ_CONN_FLUSH:
+        lmnic_ct_flush(s, v);
+        lmnic_hr_event(s, v, LMNIC_HR_EV_FLUSH, 0, 0, NULL);
+        break;
+    case LMNIC_AQ_CONN_LIMIT: {
+        uint32_t limit = le32_to_cpu(d->p.conn.limit);
+
+        if (!limit || limit > s->conn_capacity ||
+            (lmnic_hr_registered(s, v) && limit > le32_to_cpu(r->slots))) {
+            return LMNIC_AQS_EINVAL;
+        }
+        if (h->count) {
+            return LMNIC_AQS_EBUSY;
+        }
+        h->limit = cpu_to_le32(limit);
+        break;
+    }
+    default:
+        return LMNIC_AQS_EOPNOTSUPP;
+    }
+    d->p.conn.count = h->count;
+    d->p.conn.capacity = h->capacity;
+    if (lmnic_hr_registered(s, v)) {
+        lmnic_hr_header(s, v, false);
+    }
+    return st;
+}
+
+uint16_t lmnic_region_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d)
+{
+    struct lmnic_sm_region_host *r = lmnic_hr_host(s, v);
+    struct lmnic_sm_conn_hdr *h = lmnic_ct_hdr(s, v);
+    uint32_t n = le32_to_cpu(d->p.region.num_chunks);
+    uint32_t slots = le32_to_cpu(d->p.region.slots);
+    uint16_t events = le16_to_cpu(d->p.region.events);
+    unsigned shift = d->p.region.chunk_shift;
+    uint64_t chunk[LMNIC_HR_MAX_CHUNKS];
+    uint32_t id, limit = le32_to_cpu(h->limit);
+    unsigned i;
+
+    if (le16_to_cpu(d->opcode) == LMNIC_AQ_REGION_CLEAR) {
+        memset(r, 0, sizeof(*r));
+        return LMNIC_AQS_OK;
+    }
+    if (!n || n > LMNIC_HR_MAX_CHUNKS || shift < LMNIC_HR_CHUNK_SHIFT_MIN ||
+        shift > LMNIC_HR_CHUNK_SHIFT_MAX || !is_power_of_2(events) ||
+        events < 16 || !slots || slots < limit ||
+        lmnic_hr_size(events, slots) > ((uint64_t)n << shift) ||
+        le32_to_cpu(d->buf_len) != n * sizeof(uint64_t)) {
+        return LMNIC_AQS_EINVAL;
+    }
+    if (pci_dma_read(PCI_DEVICE(s), le64_to_cpu(d->buf_addr), chunk,
+                     n * sizeof(uint64_t)) != MEMTX_OK) {
+        return LMNIC_AQS_EIO;
+    }
+    for (i = 0; i < n; i++) {
+        if (!chunk[i] || (le64_to_cpu(chunk[i]) & ((1ULL << shift) - 1))) {
+            return LMNIC_AQS_EINVAL;
+        }
+    }
+    r->num_chunks = cpu_to_le32(n);
+    r->slots = cpu_to_le32(slots);
+    r->events = cpu_to_le16(events);
+    r->chunk_shift = shift;
+    memcpy(r->chunk, chunk, n * sizeof(uint64_t));
+    s->hr_registered_ns[v] = lmnic_now_ns(s);
+    s->hr_flushes[v] = 0;
+    lmnic_hr_header(s, v, true);
+
+    /* a region registered over a populated table starts complete */
+    for (id = 0; id < limit; id++) {
+        int64_t slot = lmnic_ct_slot_of(s, v, id);
+
+        if (slot >= 0) {
+            lmnic_hr_mirror_all(s, v, id, lmnic_ct_slot(s, v, slot));
+        }
+    }
+    lmnic_hr_event(s, v, LMNIC_HR_EV_REGISTER, 0, slots, NULL);
+    return LMNIC_AQS_OK;
+}
+
+/* ---- datapath ---------------------------------------------------------- */
+
+bool lmnic_conn_lookup(LmnicState *s, unsigned v, const uint8_t *buf,
+                       size_t len, const LmnicFrameInfo *fi,
+                       LmnicConnHit *hit)
+{
+    struct lmnic_sm_counters *cnt;
+    struct lmnic_conn_key k = { 0 };
+    const uint8_t *ip = buf + fi->l3_off;
+    struct lmnic_conn *c;
+    int64_t slot;
+
+    if (!lmnic_ct_hdr(s, v)->count || !fi->l4_proto) {
+        return false;
+    }
+    if (fi->ipv6) {
+        k.family = LMNIC_CONN_FAMILY_IPV6;
+        memcpy(k.src, ip + 8, 16);
+        memcpy(k.dst, ip + 24, 16);
+    } else {
+        k.family = LMNIC_CONN_FAMILY_IPV4;
+        memcpy(k.src, ip + 12, 4);
+        memcpy(k.dst, ip + 16, 4);
+    }
+    memcpy(&k.sport, buf + fi->l4_off, 2);
+    memcpy(&k.dport, buf + fi->l4_off + 2, 2);
+    k.proto = fi->l4_proto;
+
+    slot = lmnic_ct_find(s, v, &k);
+    if (slot < 0 || !lmnic_ct_intact(s, v, slot)) {
+        return false;
+    }
+    c = lmnic_ct_slot(s, v, slot);
+    c->packets = cpu_to_le64(le64_to_cpu(c->packets) + 1);
+    c->bytes = cpu_to_le64(le64_to_cpu(c->bytes) + len);
+    c->last_hit_ns = cpu_to_le64(lmnic_now_ns(s));
+    c->dirty = cpu_to_le32(1);
+    cnt = lmnic_vp_cnt(s, v);
+    cnt->rx_conn_hit = cpu_to_le64(le64_to_cpu(cnt->rx_conn_hit) + 1);
+
+    hit->actions = le16_to_cpu(c->actions);
+    hit->queue = le16_to_cpu(c->queue);
+    hit->mark = le32_to_cpu(c->mark);
+    return true;
+}
+
+/* ---- counter flush and scrub ------------------------------------------- */
+
+static void lmnic_conn_flush_vport(LmnicState *s, unsigned v)
+{
+    struct lmnic_sm_conn_hdr *h = lmnic_ct_hdr(s, v);
+    uint32_t limit = le32_to_cpu(h->limit), left = le32_to_cpu(h->count);
+    uint32_t id;
+
+    for (id = 0; id < limit && left; id++) {
+        int64_t slot = lmnic_ct_slot_of(s, v, id);
+        struct lmnic_conn *c;
+
+        if (slot < 0) {
+            continue;
+        }
+        left--;
+        if (!lmnic_ct_intact(s, v, slot)) {
+            continue;
+        }
+        c = lmnic_ct_slot(s, v, slot);
+        if (c->dirty) {
+            c->dirty = 0;
+            lmnic_hr_mirror(s, v, id, c, offsetof(struct lmnic_conn, packets),
+                            3 * sizeof(uint64_t));
+        }
+    }
+    s->hr_flushes[v]++;
+    lmnic_hr_header(s, v, false);
+}
+
+static void lmnic_conn_timer(void *opaque)
+{
+    LmnicState *s = opaque;
+    unsigned v;
+
+    if (s->dead) {
+        return;
+    }
+    for (v = 0; v < s->num_vports; v++) {
+        if (lmnic_hr_registered(s, v)) {
+            lmnic_conn_flush_vport(s, v);
+        } else if (lmnic_ct_hdr(s, v)->count) {
+            uint32_t id, limit = le32_to_cpu(lmnic_ct_hdr(s, v)->limit);
+
+            for (id = 0; id < limit; id++) {
+                int64_t slot = lmnic_ct_slot_of(s, v, id);
+
+                if (slot >= 0) {
+                    lmnic_ct_intact(s, v, slot);
+                }
+            }
+        }
+    }
+    timer_mod(s->conn_timer, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) +
+              LMNIC_HR_FLUSH_MS);
+}
+
+/* ---- fault injection --------------------------------------------------- */
+
+/*
+ * The "inject-fault" property takes one of
+ *   parity:VPORT:ID     flip a bit of connection ID in table memory
+ *   dma:VPORT:QP        the queue pair's DMA faults; the queue stops
+ *   tx-hang:VPORT:QP    the queue pair's transmit engine stops, silently
+ *   fatal               firmware fatal error: the adapter stops answering
+ * as real faults come: the adapter finds and reports them itself.
+ */
+static void lmnic_fault_parity(LmnicState *s, unsigned v, uint32_t id,
+                               Error **errp)
+{
+    int64_t slot = lmnic_ct_slot_of(s, v, id);
+    struct lmnic_conn *c;
+
+    if (slot < 0) {
+        error_setg(errp, "vport %u has no connection %u", v, id);
+        return;
+    }
+    c = lmnic_ct_slot(s, v, slot);
+    c->key.sport ^= cpu_to_be16(0x0100);
+}
+
+static void lmnic_fault_dma(LmnicState *s, unsigned v, unsigned qp)
+{
+    struct lmnic_sm_queue_host *qh =
+        (struct lmnic_sm_queue_host *)(lmnic_vp_block(s, v) +
+                                       LMNIC_SM_OFF_QUEUES_HOST) + qp;
+
+    s->qfault[v] |= 1u << qp;
+    lmnic_hr_event(s, v, LMNIC_HR_EV_DMA_FAULT, 0, qp, NULL);
+    lmnic_err_raise(s, LMNIC_ERR_DMA, v, qp, 0, le64_to_cpu(qh->rx_base));
+}
+
+static void lmnic_fault_fatal(LmnicState *s)
+{
+    unsigned v;
+
+    for (v = 0; v < s->num_vports; v++) {
+        lmnic_hr_event(s, v, LMNIC_HR_EV_FATAL, 0, 0, NULL);
+    }
+    lmnic_err_raise(s, LMNIC_ERR_FATAL, 0, 0, 0, 0);
+    s->dead = true;
+    s->status |= LMNIC_STATUS_FATAL;
+    timer_del(s->conn_timer);
+}
+
+static void lmnic_set_fault(Object *obj, const char *value, Error **errp)
+{
+    LmnicState *s = LMNIC(obj);
+    char kind[16];
+    unsigned v, n;
+    int used = 0;
+
+    if (!strcmp(value, "fatal")) {
+        if (!s->dead) {
+            lmnic_fault_fatal(s);
+        }
+        goto done;
+    }
+    if (sscanf(value, "%15[a-z-]:%u:%u%n", kind, &v, &n, &used) != 3 ||
+        value[used]) {
+        error_setg(errp, "inject-fault: expected parity:VPORT:ID, "
+                   "dma:VPORT:QP, tx-hang:VPORT:QP or fatal");
+        return;
+    }
+    if (v >= s->num_vports) {
+        error_setg(errp, "inject-fault: no vport %u", v);
+        return;
+    }
+    if (s->dead) {
+        error_setg(errp, "inject-fault: the adapter is dead");
+        return;
+    }
+    if (!strcmp(kind, "parity")) {
+        lmnic_fault_parity(s, v, n, errp);
+    } else if (!strcmp(kind, "dma") && n < LMNIC_MAX_QP) {
+        lmnic_fault_dma(s, v, n);
+    } else if (!strcmp(kind, "tx-hang") && n < LMNIC_MAX_QP) {
+        s->txhang[v] |= 1u << n;
+    } else {
+        error_setg(errp, "inject-fault: bad fault '%s'", value);
+        return;
+    }
+done:
+    g_free(s->last_fault);
+    s->last_fault = g_strdup(value);
+}
+
+static char *lmnic_get_fault(Object *obj, Error **errp)
+{
+    LmnicState *s = LMNIC(obj);
+
+    return g_strdup(s->last_fault ? s->last_fault : "");
+}
+
+void lmnic_conn_class_init(ObjectClass *klass)
+{
+    object_class_property_add_str(klass, "inject-fault", lmnic_get_fault,
+                                  lmnic_set_fault);
+    object_class_property_set_description(klass, "inject-fault",
+        "inject an adapter fault: parity:VPORT:ID, dma:VPORT:QP, "
+        "tx-hang:VPORT:QP or fatal");
+}
+
+void lmnic_conn_reset(LmnicState *s)
+{
+    s->dead = false;
+    s->err_cause = 0;
+    s->err_vport = s->err_qp = s->err_entry = s->err_count = 0;
+    s->err_addr = s->err_time = 0;
+    memset(s->qfault, 0, sizeof(s->qfault));
+    memset(s->txhang, 0, sizeof(s->txhang));
+    memset(s->parity_seen, 0, sizeof(s->parity_seen));
+    memset(s->hr_flushes, 0, sizeof(s->hr_flushes));
+    s->epoch_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    timer_mod(s->conn_timer, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) +
+              LMNIC_HR_FLUSH_MS);
+}
+
+void lmnic_conn_realize(LmnicState *s)
+{
+    s->conn_capacity = lmnic_sm_conn_capacity(s->vport_block);
+    s->conn_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, lmnic_conn_timer, s);
+}
+
+void lmnic_conn_unrealize(LmnicState *s)
+{
+    timer_free(s->conn_timer);
+    s->conn_timer = NULL;
+    g_free(s->last_fault);
+    s->last_fault = NULL;
+}
