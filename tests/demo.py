@@ -69,10 +69,10 @@ def main():
         print("    qom-set lmnic0 inject-fault parity:0:1234")
         b.run("for i in $(seq 30); do grep -q dump /tmp/watch.out && break; "
               "sleep 0.5; done")
-        show(b, "dmesg | grep -E 'adapter error|recovered'")
         show(b, "ls -l $(cat /tmp/watch.out)")
         step("lmnic-analyze names the diagnosis from the dump")
         show(b, "lmnic-analyze $(cat /tmp/watch.out) | sed -n 1,12p")
+        show(b, "sleep 1; dmesg | grep -E 'adapter error|recovered'")
         show(b, "devlink health show pci/0000:00:01.0 reporter adapter")
         show(b, "lmnic-conn list eth0 | wc -l")
         show(a, "ping -c 2 -i 0.3 -W 3 10.9.0.2")

@@ -53,9 +53,8 @@ enum {
 	LMNIC_F_ERR_PENDING,	/* an error is being dumped and recovered */
 };
 
-/* A kept error dump, as the netlink family hands it out. */
+/* What the netlink family and devlink tell of a kept error dump. */
 struct lmnic_dump_ref {
-	void *data;
 	u32 size;
 	u32 id;
 	u32 reason;
@@ -274,8 +273,8 @@ void lmnic_err_irq(struct lmnic_dev *ld);
 void lmnic_err_report(struct lmnic_dev *ld, u32 reason, u32 vport, u32 qp);
 int lmnic_recover(struct lmnic_dev *ld);
 const char *lmnic_reason_name(u32 reason);
-int lmnic_dump_find(const char *dev_name, u32 id, struct lmnic_dump_ref *out);
-void lmnic_dump_put(struct lmnic_dump_ref *ref);
+int lmnic_dump_info(const char *dev_name, u32 id, struct lmnic_dump_ref *out);
+int lmnic_dump_read(const char *dev_name, u32 id, u32 off, void *dst, u32 len);
 int lmnic_dump_clear(const char *dev_name, u32 id);
 u32 lmnic_dump_count(const char *dev_name);
 void lmnic_dumps_free_all(void);

@@ -318,14 +318,35 @@ static void lmnic_dump_store(struct lmnic_dump *dump)
 }
 
 /**
- * lmnic_dump_find - a copy of a kept dump
+ * lmnic_dump_read - part of a kept dump, without copying the rest
  * @dev_name: the adapter's PCI address
- * @id: the dump, or 0 for the newest
- * @out: where to put the copy; free with lmnic_dump_put()
+ * @id: the dump (not 0)
+ * @off: first byte
+ * @dst: where to copy
+ * @len: bytes; the range must lie inside the dump
  *
- * Return: 0 or -ENOENT.
+ * Return: 0, or -ENOENT if the dump is gone, -EINVAL for a bad range.
  */
-int lmnic_dump_find(const char *dev_name, u32 id, struct lmnic_dump_ref *out)
+int lmnic_dump_read(const char *dev_name, u32 id, u32 off, void *dst, u32 len)
+{
+	struct lmnic_dump *d;
+	int err = -ENOENT;
+
+	mutex_lock(&lmnic_dumps_lock);
+	list_for_each_entry(d, &lmnic_dumps, list) {
+		if (strcmp(d->dev_name, dev_name) || d->id != id)
+			continue;
+		err = off > d->size || len > d->size - off ? -EINVAL : 0;
+		if (!err)
+			memcpy(dst, (u8 *)d->data + off, len);
+		break;
+	}
+	mutex_unlock(&lmnic_dumps_lock);
+	return err;
+}
+
+/* A kept dump's id, reason, time and size; no data. */
+int lmnic_dump_info(const char *dev_name, u32 id, struct lmnic_dump_ref *out)
 {
 	struct lmnic_dump *d, *found = NULL;
 
@@ -334,25 +355,13 @@ int lmnic_dump_find(const char *dev_name, u32 id, struct lmnic_dump_ref *out)
 		if (!strcmp(d->dev_name, dev_name) && (!id || d->id == id))
 			found = d;
 	if (found) {
-		out->data = kvmalloc(found->size, GFP_KERNEL);
-		if (out->data) {
-			memcpy(out->data, found->data, found->size);
-			out->size = found->size;
-			out->id = found->id;
-			out->reason = found->reason;
-			out->time = found->time;
-		}
+		out->size = found->size;
+		out->id = found->id;
+		out->reason = found->reason;
+		out->time = found->time;
 	}
 	mutex_unlock(&lmnic_dumps_lock);
-	if (!found)
-		return -ENOENT;
-	return out->data ? 0 : -ENOMEM;
-}
-
-void lmnic_dump_put(struct lmnic_dump_ref *ref)
-{
-	kvfree(ref->data);
-	ref->data = NULL;
+	return found ? 0 : -ENOENT;
 }
 
 /* Drop dump ID of an adapter, or all of them (ID 0). Return how many. */
@@ -685,16 +694,16 @@ static int lmnic_health_dump(struct devlink_health_reporter *reporter,
 {
 	struct lmnic_dev *ld = devlink_health_reporter_priv(reporter);
 	struct lmnic_dump_ref d = {};
-	const struct lmnic_dump_hdr *h;
+	struct lmnic_dump_hdr h;
 	u16 v;
 
-	if (lmnic_dump_find(pci_name(ld->pdev), 0, &d)) {
+	if (lmnic_dump_info(pci_name(ld->pdev), 0, &d) ||
+	    lmnic_dump_read(pci_name(ld->pdev), d.id, 0, &h, sizeof(h))) {
 		NL_SET_ERR_MSG_MOD(extack, "no error dump");
 		return -ENOENT;
 	}
-	h = d.data;
 	lmnic_health_put_dump(fmsg, &d);
-	devlink_fmsg_u32_pair_put(fmsg, "sections", le32_to_cpu(h->num_sections));
+	devlink_fmsg_u32_pair_put(fmsg, "sections", le32_to_cpu(h.num_sections));
 	devlink_fmsg_u32_pair_put(fmsg, "err_cause", ld->err_cause);
 	devlink_fmsg_u32_pair_put(fmsg, "err_vport", ld->err_vport);
 	devlink_fmsg_u32_pair_put(fmsg, "err_qp", ld->err_qp);
@@ -707,7 +716,6 @@ static int lmnic_health_dump(struct devlink_health_reporter *reporter,
 	}
 	devlink_fmsg_string_pair_put(fmsg, "analyze",
 				     "lmnic-analyze reads the whole dump");
-	lmnic_dump_put(&d);
 	return 0;
 }
 
@@ -728,11 +736,10 @@ static int lmnic_health_diagnose(struct devlink_health_reporter *reporter,
 				  lmnic_rd32(ld, LMNIC_REG_ERR_CAUSE));
 	devlink_fmsg_u32_pair_put(fmsg, "dumps",
 				  lmnic_dump_count(pci_name(ld->pdev)));
-	if (!lmnic_dump_find(pci_name(ld->pdev), 0, &d)) {
+	if (!lmnic_dump_info(pci_name(ld->pdev), 0, &d)) {
 		devlink_fmsg_string_pair_put(fmsg, "last_reason",
 					     lmnic_reason_name(d.reason));
 		devlink_fmsg_u32_pair_put(fmsg, "last_dump_id", d.id);
-		lmnic_dump_put(&d);
 	}
 	return 0;
 }

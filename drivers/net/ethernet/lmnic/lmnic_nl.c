@@ -501,13 +501,15 @@ int lmnic_nl_err_dump_get_dumpit(struct sk_buff *skb, struct netlink_callback *c
 	if (!cb->args[0])
 		cb->args[0] = tb[LMNIC_A_ERR_DUMP_ID] ?
 			      nla_get_u32(tb[LMNIC_A_ERR_DUMP_ID]) : 0;
-	err = lmnic_dump_find(name, cb->args[0], &d);
+	err = lmnic_dump_info(name, cb->args[0], &d);
 	if (err) {
 		NL_SET_ERR_MSG(cb->extack, "no such error dump");
 		return err;
 	}
 	cb->args[0] = d.id;
 	while (cb->args[1] < d.size) {
+		struct nlattr *data;
+
 		room = skb_tailroom(skb) - NLMSG_HDRLEN - GENL_HDRLEN - 128;
 		if (room < 256)
 			break;
@@ -523,16 +525,25 @@ int lmnic_nl_err_dump_get_dumpit(struct sk_buff *skb, struct netlink_callback *c
 		    nla_put_u64_64bit(skb, LMNIC_A_ERR_DUMP_TIME, d.time,
 				      LMNIC_A_ERR_DUMP_PAD) ||
 		    nla_put_u32(skb, LMNIC_A_ERR_DUMP_SIZE, d.size) ||
-		    nla_put_u32(skb, LMNIC_A_ERR_DUMP_OFFSET, cb->args[1]) ||
-		    nla_put(skb, LMNIC_A_ERR_DUMP_DATA, len,
-			    (u8 *)d.data + cb->args[1])) {
+		    nla_put_u32(skb, LMNIC_A_ERR_DUMP_OFFSET, cb->args[1])) {
 			genlmsg_cancel(skb, hdr);
 			break;
+		}
+		data = nla_reserve(skb, LMNIC_A_ERR_DUMP_DATA, len);
+		if (!data) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		/* only this chunk is copied: a dump can be many MiB */
+		err = lmnic_dump_read(name, d.id, cb->args[1], nla_data(data), len);
+		if (err) {
+			genlmsg_cancel(skb, hdr);
+			NL_SET_ERR_MSG(cb->extack, "the error dump was cleared");
+			return err;
 		}
 		genlmsg_end(skb, hdr);
 		cb->args[1] += len;
 	}
-	lmnic_dump_put(&d);
 	return skb->len;
 }
 
