@@ -429,6 +429,9 @@ def test_offload_netlink(pair, offloads):
     dev = b.run("lmnic-conn dev eth0")
     assert f"{PCI} vport 0 " in dev and "conn-count 3" in dev, dev
     assert "layout 1 vports 4" in dev and "conn-max 16384" in dev, dev
+    # the adapter holds over a million connections across its vports
+    capacity = int(re.search(r"conn-capacity (\d+)", dev).group(1))
+    assert capacity * 4 >= 1_000_000, dev
     adapter = b.run(f"lmnic-conn dev {PCI}").splitlines()
     assert len(adapter) == 4 and "vport 1 " in adapter[1] and \
         f"conn-count {n}" in adapter[1], adapter
