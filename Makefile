@@ -55,6 +55,16 @@ build/host/test_dump_decode: tests/unit/test_dump_decode.c $(DECODER) \
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -Iinclude/uapi -o $@ $< $(DECODER) -lcmocka
 
+# the migration stream parser as the tools build it, and their stream builder
+STREAM := drivers/net/ethernet/lmnic/lmnic_stream.c tools/lmnic_stream_build.c \
+	  tools/crc32c.c
+build/host/test_stream: tests/unit/test_stream.c $(STREAM) \
+		drivers/net/ethernet/lmnic/lmnic_stream.h tools/lmnic_stream_build.h \
+		tools/crc32c.h include/lmnic_hw.h include/uapi/linux/lmnic_mig.h
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -Iinclude/uapi -Idrivers/net/ethernet/lmnic -Itools \
+		-o $@ $< $(STREAM) -lcmocka -lcrypto
+
 check: qemu kernels
 	@$(PYTHON) tests/check.py $(T)
 

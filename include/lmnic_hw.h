@@ -77,7 +77,7 @@
 #define LMNIC_VERSION_MINOR	GENMASK(15, 0)
 #define LMNIC_VERSION_MAJOR	GENMASK(31, 16)
 #define LMNIC_HW_VERSION_MAJOR	1
-#define LMNIC_HW_VERSION_MINOR	2
+#define LMNIC_HW_VERSION_MINOR	3
 #define LMNIC_REG_LAYOUT	0x0008	/* state-memory layout version */
 #define LMNIC_LAYOUT_VERSION	1
 #define LMNIC_REG_CAPS		0x000c
@@ -87,7 +87,8 @@
 #define LMNIC_CAP_RX_CSUM	BIT(3)
 #define LMNIC_CAP_CONN		BIT(4)	/* connection table */
 #define LMNIC_CAP_HOST_REGION	BIT(5)	/* host-resident offload region */
-#define LMNIC_CAP_ALL		GENMASK(5, 0)
+#define LMNIC_CAP_MIGRATION	BIT(6)	/* QUIESCE, SAVE, LOAD, RESUME, DIGEST */
+#define LMNIC_CAP_ALL		GENMASK(6, 0)
 #define LMNIC_REG_SERIAL_LO	0x0010
 #define LMNIC_REG_SERIAL_HI	0x0014
 #define LMNIC_REG_STATE_SIZE_LO	0x0018	/* BAR2 size in bytes */
@@ -273,6 +274,16 @@ struct lmnic_aq_desc {
 			__u8 chunk_shift;	/* log2 of the chunk size */
 			__u8 rsvd;
 		} region;
+		struct lmnic_aq_mig {
+			__le64 image_size;	/* bytes of the image */
+			__le32 num_chunks;	/* SAVE, LOAD: addresses in the buffer */
+			__le32 num_records;
+			__le32 slots;		/* connection slots in the image */
+			__u8 chunk_shift;	/* log2 of the chunk size */
+			__u8 rsvd0[3];
+			__le32 detail;		/* LOAD refused: LMNIC_LOADE_*, record */
+			__le32 rsvd1[2];
+		} mig;
 	} p;
 };
 
@@ -298,6 +309,11 @@ enum lmnic_aq_opcode {
 	LMNIC_AQ_CONN_LIMIT	= 0x0034,	/* conn.limit */
 	LMNIC_AQ_REGION_SET	= 0x0038,	/* region, buf: __le64 chunk[] */
 	LMNIC_AQ_REGION_CLEAR	= 0x0039,
+	LMNIC_AQ_QUIESCE	= 0x0040,	/* mig <- image_size, slots */
+	LMNIC_AQ_SAVE		= 0x0041,	/* mig, buf: struct lmnic_mig_dir */
+	LMNIC_AQ_LOAD		= 0x0042,	/* mig, buf: struct lmnic_mig_dir */
+	LMNIC_AQ_RESUME		= 0x0043,
+	LMNIC_AQ_DIGEST		= 0x0044,	/* raw[0..31] <- SHA-256 */
 };
 
 /* Admin command status, in lmnic_aq_desc.status */
@@ -334,6 +350,8 @@ struct lmnic_sm_adapter {
 	__le64 rx_runt;			/* frames shorter than an ethernet header */
 	__le64 tx_wire;			/* frames sent out of the port */
 	__le64 rx_wire;			/* frames received from the port */
+	__le64 rx_quiesced;		/* frames for a quiesced vport, dropped */
+	__le64 sm_writes_refused;	/* BAR2 writes to a running vport */
 };
 
 #define LMNIC_SM_ADAPTER_MAGIC	0x41534d4c	/* "LMSA" */
@@ -380,6 +398,7 @@ struct lmnic_sm_vport_hdr {
 
 /* lmnic_sm_vport_hdr.state */
 #define LMNIC_VPS_ENABLED	BIT(0)
+#define LMNIC_VPS_QUIESCED	BIT(1)	/* stopped for migration */
 
 /* lmnic_sm_config.flags and lmnic_aq_vport_cfg.flags */
 #define LMNIC_VPF_PROMISC	BIT(0)
@@ -700,6 +719,113 @@ static inline __u32 lmnic_sm_conn_table_off(__u32 capacity)
 	return LMNIC_SM_OFF_CONN_INDEX + ((capacity * 4 + 4095) & ~4095U);
 }
 
+/* ---- state images: QUIESCE, SAVE, LOAD, RESUME ---------------------------
+ *
+ * QUIESCE stops one vport: frames for it are dropped (rx_quiesced), its TX
+ * doorbells wait, in-flight DMA is finished, and neither the datapath nor
+ * the adapter's timers change its block until RESUME. Commands that would
+ * change a quiesced vport's portable state fail with EBUSY; QUEUE_CREATE,
+ * QUEUE_DESTROY, REGION_SET, REGION_CLEAR (host-specific state) and
+ * CONN_QUERY are allowed. BAR2 writes are accepted only into the block of
+ * a vport that is quiesced or not enabled.
+ *
+ * SAVE writes the image of a quiesced vport's block to host memory; LOAD
+ * checks an image completely and only then writes it into a quiesced
+ * vport's block. Both take a chunk directory (struct lmnic_mig_dir) in
+ * their buffer: chunk i holds image bytes [i << chunk_shift, (i + 1) <<
+ * chunk_shift).
+ *
+ * The image is a sequence of records, each a struct lmnic_img_rec and len
+ * bytes of payload, 8-byte aligned (len is a multiple of 8):
+ *
+ *   VPORT_HDR    the block header, struct lmnic_sm_vport_hdr
+ *   SECTION      one per fixed section in layout order; arg: section type;
+ *                a HOST section's record is flagged HOST | OPTIONAL
+ *   CONN_SLOTS   every non-empty connection-table slot (valid entries and
+ *                tombstones) in ascending slot order, at most
+ *                LMNIC_IMG_SLOTS_PER_REC per record; arg: slots in it
+ *
+ * The connection index is not carried: LOAD rebuilds it from the slots.
+ * A record's check is the CRC-32C, seed ~0 and no final inversion (unlike
+ * lmnic_conn.check, the standard CRC-32C), of the record header's first
+ * 12 bytes followed by the payload. A record
+ * of unknown type is skipped if it is OPTIONAL and refused otherwise.
+ * LOAD keeps the destination's own HOST sections, vport index and state
+ * bits, writes everything else as the image says, and mirrors the loaded
+ * connections into the destination's host-resident region.
+ */
+enum lmnic_img_rec_type {
+	LMNIC_REC_VPORT_HDR	= 1,
+	LMNIC_REC_SECTION	= 2,
+	LMNIC_REC_CONN_SLOTS	= 3,
+};
+
+#define LMNIC_RECF_OPTIONAL	BIT(0)	/* may be skipped if not understood */
+#define LMNIC_RECF_HOST		BIT(1)	/* host-specific: not loaded */
+#define LMNIC_RECF_ALL		GENMASK(1, 0)
+
+struct lmnic_img_rec {
+	__le16 type;			/* enum lmnic_img_rec_type */
+	__le16 flags;			/* LMNIC_RECF_* */
+	__le32 len;			/* payload bytes, a multiple of 8 */
+	__le32 arg;
+	__le32 check;
+};
+
+struct lmnic_img_slot {
+	__le32 slot;			/* index in CONN_TABLE */
+	__le32 rsvd;
+	struct lmnic_conn conn;
+};
+
+#define LMNIC_IMG_SLOTS_PER_REC	480
+#define LMNIC_IMG_REC_MAX	(LMNIC_IMG_SLOTS_PER_REC * sizeof(struct lmnic_img_slot))
+
+/* The largest image of a vport whose table has CAPACITY slots. */
+static inline __u64 lmnic_img_max_size(__u32 capacity)
+{
+	__u64 recs = 1 + LMNIC_SEC_MAX +
+		     (capacity + LMNIC_IMG_SLOTS_PER_REC - 1) / LMNIC_IMG_SLOTS_PER_REC;
+
+	return recs * sizeof(struct lmnic_img_rec) + LMNIC_SM_FIXED_END +
+	       (__u64)capacity * sizeof(struct lmnic_img_slot);
+}
+
+/* SAVE and LOAD buffer: the image's digest and the chunk directory. */
+struct lmnic_mig_dir {
+	__u8 sha256[32];		/* SAVE: written; LOAD: checked */
+	__le64 chunk[];
+};
+
+#define LMNIC_MIG_DIR_MAX	((4096 - 32) / 8)
+#define LMNIC_MIG_CHUNK_SHIFT_MIN 12
+#define LMNIC_MIG_CHUNK_SHIFT_MAX 24
+
+/*
+ * lmnic_aq_mig.detail when LOAD refuses an image: the reason in [7:0],
+ * the index of the record at fault in [31:8]. The status is EVERSION for
+ * LOADE_LAYOUT and EBADIMAGE otherwise.
+ */
+#define LMNIC_LOADE_REASON	GENMASK(7, 0)
+#define LMNIC_LOADE_RECORD	GENMASK(31, 8)
+
+enum lmnic_load_error {
+	LMNIC_LOADE_DIGEST	= 1,	/* SHA-256 of the image differs */
+	LMNIC_LOADE_CHECK	= 2,	/* a record's CRC-32C differs */
+	LMNIC_LOADE_RECORD_BAD	= 3,	/* bad type, flags, length or order */
+	LMNIC_LOADE_LAYOUT	= 4,	/* another layout version */
+	LMNIC_LOADE_SIZE	= 5,	/* another block size or capacity */
+	LMNIC_LOADE_SLOT	= 6,	/* slot out of range, repeated or bad */
+	LMNIC_LOADE_MISSING	= 7,	/* a required record is missing */
+	LMNIC_LOADE_HEADER	= 8,	/* the block header is invalid */
+};
+
+/*
+ * DIGEST: SHA-256 of a vport's whole block with every HOST section and the
+ * header's vport and state fields read as zeroes, so that a block and its
+ * restored copy on another adapter give the same digest.
+ */
+
 static_assert(sizeof(struct lmnic_tx_desc) == 16);
 static_assert(sizeof(struct lmnic_rx_desc) == 16);
 static_assert(sizeof(struct lmnic_rx_cmpl) == 16);
@@ -708,6 +834,10 @@ static_assert(sizeof(struct lmnic_sm_section) == 16);
 static_assert(sizeof(struct lmnic_sm_vport_hdr) == 32 + 16 * LMNIC_SEC_MAX);
 static_assert(sizeof(struct lmnic_aq_conn) <= 40);
 static_assert(sizeof(struct lmnic_aq_region) <= 40);
+static_assert(sizeof(struct lmnic_aq_mig) <= 40);
+static_assert(sizeof(struct lmnic_img_rec) == 16);
+static_assert(sizeof(struct lmnic_img_slot) == 136);
+static_assert(LMNIC_IMG_REC_MAX <= 65536);
 static_assert(sizeof(struct lmnic_conn_key) == 40);
 static_assert(sizeof(struct lmnic_conn) == 128);
 static_assert(sizeof(struct lmnic_sm_conn_hdr) == 64);

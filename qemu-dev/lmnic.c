@@ -65,11 +65,31 @@ static void lmnic_state_write(void *opaque, hwaddr addr, uint64_t val,
                               unsigned size)
 {
     LmnicState *s = opaque;
+    struct lmnic_sm_adapter *blk;
+    int64_t now;
 
     if (s->dead) {
         return;
     }
-    stn_le_p(s->state_mem + addr, size, val);
+    if (lmnic_sm_write_ok(s, addr, size)) {
+        s->sm_refused_burst = false;
+        stn_le_p(s->state_mem + addr, size, val);
+        return;
+    }
+    blk = lmnic_adapter_blk(s);
+    blk->sm_writes_refused =
+        cpu_to_le64(le64_to_cpu(blk->sm_writes_refused) + 1);
+    trace_lmnic_sm_write_refused(addr, size);
+    now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    if (!s->sm_refused_burst ||
+        now - s->sm_refused_log_ns >= NANOSECONDS_PER_SECOND) {
+        qemu_log_mask(LOG_GUEST_ERROR, "lmnic: BAR2 write of %u bytes at "
+                      "0x%" HWADDR_PRIx " refused: adapter block or running "
+                      "vport (%" PRIu64 " refused so far)\n", size, addr,
+                      le64_to_cpu(blk->sm_writes_refused));
+        s->sm_refused_log_ns = now;
+    }
+    s->sm_refused_burst = true;
 }
 
 static const MemoryRegionOps lmnic_state_ops = {

@@ -280,6 +280,9 @@ static void lmnic_ct_parity(LmnicState *s, unsigned v, uint32_t slot,
     if (s->parity_seen[v] == slot + 1) {
         return; /* reported already */
     }
+    if (lmnic_vp_quiesced(s, v)) {
+        return; /* its block must not change: reported after RESUME */
+    }
     s->parity_seen[v] = slot + 1;
     h->parity_errors = cpu_to_le64(le64_to_cpu(h->parity_errors) + 1);
     lmnic_hr_event(s, v, LMNIC_HR_EV_PARITY, 0, id, &c->key);
@@ -439,6 +442,29 @@ static int64_t lmnic_ct_slot_of(LmnicState *s, unsigned v, uint32_t id)
     return at && at <= s->conn_capacity ? (int64_t)at - 1 : -1;
 }
 
+/*
+ * Write every connection of the table into vport V's region; with CLEAR,
+ * every other entry slot of the region too, as deleted.
+ */
+static void lmnic_hr_mirror_table(LmnicState *s, unsigned v, bool clear)
+{
+    uint32_t limit = le32_to_cpu(lmnic_ct_hdr(s, v)->limit);
+    uint32_t slots = le32_to_cpu(lmnic_hr_host(s, v)->slots);
+    struct lmnic_conn gone = { 0 };
+    uint32_t id;
+
+    for (id = 0; id < (clear ? slots : limit); id++) {
+        int64_t slot = lmnic_ct_slot_of(s, v, id);
+
+        if (slot >= 0) {
+            lmnic_hr_mirror_all(s, v, id, lmnic_ct_slot(s, v, slot));
+        } else if (clear) {
+            gone.id = cpu_to_le32(id);
+            lmnic_hr_mirror_all(s, v, id, &gone);
+        }
+    }
+}
+
 /* Delete every entry: the table goes back to its power-on state. */
 static void lmnic_ct_flush(LmnicState *s, unsigned v)
 {
@@ -548,7 +574,7 @@ uint16_t lmnic_region_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d)
     uint16_t events = le16_to_cpu(d->p.region.events);
     unsigned shift = d->p.region.chunk_shift;
     uint64_t chunk[LMNIC_HR_MAX_CHUNKS];
-    uint32_t id, limit = le32_to_cpu(h->limit);
+    uint32_t limit = le32_to_cpu(h->limit);
     unsigned i;
 
     if (le16_to_cpu(d->opcode) == LMNIC_AQ_REGION_CLEAR) {
@@ -581,15 +607,40 @@ uint16_t lmnic_region_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d)
     lmnic_hr_header(s, v, true);
 
     /* a region registered over a populated table starts complete */
-    for (id = 0; id < limit; id++) {
-        int64_t slot = lmnic_ct_slot_of(s, v, id);
-
-        if (slot >= 0) {
-            lmnic_hr_mirror_all(s, v, id, lmnic_ct_slot(s, v, slot));
-        }
+    lmnic_hr_mirror_table(s, v, false);
+    if (!lmnic_vp_quiesced(s, v)) {
+        /* the event sequence is portable state: not while quiesced */
+        lmnic_hr_event(s, v, LMNIC_HR_EV_REGISTER, 0, slots, NULL);
     }
-    lmnic_hr_event(s, v, LMNIC_HR_EV_REGISTER, 0, slots, NULL);
     return LMNIC_AQS_OK;
+}
+
+/*
+ * LOAD: the connection table of vport V is replaced. Its header is in
+ * place already; the slots come one by one, then the index is complete
+ * and the region, if any, gets every entry slot rewritten.
+ */
+void lmnic_conn_load_begin(LmnicState *s, unsigned v)
+{
+    lmnic_ct_clear(s, v);
+    s->parity_seen[v] = 0;
+}
+
+void lmnic_conn_load_slot(LmnicState *s, unsigned v, uint32_t slot,
+                          const struct lmnic_conn *c)
+{
+    *lmnic_ct_slot(s, v, slot) = *c;
+    if (le16_to_cpu(c->flags) & LMNIC_CONNF_VALID) {
+        lmnic_ct_index(s, v)[le32_to_cpu(c->id)] = cpu_to_le32(slot + 1);
+    }
+}
+
+void lmnic_conn_load_end(LmnicState *s, unsigned v)
+{
+    if (lmnic_hr_registered(s, v)) {
+        lmnic_hr_mirror_table(s, v, true);
+        lmnic_hr_header(s, v, false);
+    }
 }
 
 /* ---- datapath ---------------------------------------------------------- */
@@ -677,6 +728,9 @@ static void lmnic_conn_timer(void *opaque)
         return;
     }
     for (v = 0; v < s->num_vports; v++) {
+        if (lmnic_vp_quiesced(s, v)) {
+            continue;   /* its block stays as it is until RESUME */
+        }
         if (lmnic_hr_registered(s, v)) {
             lmnic_conn_flush_vport(s, v);
         } else if (lmnic_ct_hdr(s, v)->count) {
@@ -735,7 +789,9 @@ static void lmnic_fault_fatal(LmnicState *s)
     unsigned v;
 
     for (v = 0; v < s->num_vports; v++) {
-        lmnic_hr_event(s, v, LMNIC_HR_EV_FATAL, 0, 0, NULL);
+        if (!lmnic_vp_quiesced(s, v)) {
+            lmnic_hr_event(s, v, LMNIC_HR_EV_FATAL, 0, 0, NULL);
+        }
     }
     lmnic_err_raise(s, LMNIC_ERR_FATAL, 0, 0, 0, 0);
     s->dead = true;
@@ -768,6 +824,10 @@ static void lmnic_set_fault(Object *obj, const char *value, Error **errp)
     }
     if (s->dead) {
         error_setg(errp, "inject-fault: the adapter is dead");
+        return;
+    }
+    if (lmnic_vp_quiesced(s, v) && strcmp(kind, "tx-hang")) {
+        error_setg(errp, "inject-fault: vport %u is quiesced", v);
         return;
     }
     if (!strcmp(kind, "parity")) {

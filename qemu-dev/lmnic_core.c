@@ -20,7 +20,8 @@
 
 /* ---- state memory ---------------------------------------------------- */
 
-static const struct lmnic_sm_layout_entry lmnic_layout1[] = LMNIC_SM_LAYOUT1;
+const struct lmnic_sm_layout_entry lmnic_layout1[] = LMNIC_SM_LAYOUT1;
+const unsigned lmnic_layout1_len = ARRAY_SIZE(lmnic_layout1);
 
 uint8_t *lmnic_vp_block(LmnicState *s, unsigned v)
 {
@@ -71,7 +72,7 @@ struct lmnic_sm_counters *lmnic_vp_cnt(LmnicState *s, unsigned v)
     return (void *)(lmnic_vp_block(s, v) + LMNIC_SM_OFF_COUNTERS);
 }
 
-static struct lmnic_sm_adapter *lmnic_adapter_blk(LmnicState *s)
+struct lmnic_sm_adapter *lmnic_adapter_blk(LmnicState *s)
 {
     return (struct lmnic_sm_adapter *)s->state_mem;
 }
@@ -81,9 +82,15 @@ static void lmnic_cnt_add(__le64 *c, uint64_t n)
     *c = cpu_to_le64(le64_to_cpu(*c) + n);
 }
 
-static bool lmnic_vp_enabled(LmnicState *s, unsigned v)
+bool lmnic_vp_enabled(LmnicState *s, unsigned v)
 {
     return le32_to_cpu(lmnic_vp_hdr(s, v)->state) & LMNIC_VPS_ENABLED;
+}
+
+/* Stopped for migration: nothing but the driver changes its block. */
+bool lmnic_vp_quiesced(LmnicState *s, unsigned v)
+{
+    return le32_to_cpu(lmnic_vp_hdr(s, v)->state) & LMNIC_VPS_QUIESCED;
 }
 
 static void lmnic_vp_bump(LmnicState *s, unsigned v)
@@ -103,18 +110,12 @@ static void lmnic_section(struct lmnic_sm_vport_hdr *h, unsigned i,
     h->sections[i].size = cpu_to_le32(size);
 }
 
-/* Power-on state of a vport's block: a header, empty sections. */
-static void lmnic_vp_init(LmnicState *s, unsigned v)
+/* The section table of this adapter's vport blocks, into H. */
+void lmnic_vp_sections(LmnicState *s, struct lmnic_sm_vport_hdr *h)
 {
-    struct lmnic_sm_vport_hdr *h = lmnic_vp_hdr(s, v);
-    struct lmnic_sm_config *cfg = lmnic_vp_cfg(s, v);
     unsigned i;
 
-    memset(lmnic_vp_block(s, v), 0, LMNIC_SM_FIXED_END);
-    h->magic = cpu_to_le32(LMNIC_SM_VPORT_MAGIC);
-    h->layout = cpu_to_le16(LMNIC_LAYOUT_VERSION);
-    h->block_size = cpu_to_le32(s->vport_block);
-    h->vport = cpu_to_le16(v);
+    memset(h->sections, 0, sizeof(h->sections));
     for (i = 0; i < ARRAY_SIZE(lmnic_layout1); i++) {
         lmnic_section(h, i, lmnic_layout1[i].type, lmnic_layout1[i].flags,
                       lmnic_layout1[i].offset, lmnic_layout1[i].size);
@@ -125,6 +126,20 @@ static void lmnic_vp_init(LmnicState *s, unsigned v)
                   lmnic_sm_conn_table_off(s->conn_capacity),
                   s->conn_capacity * sizeof(struct lmnic_conn));
     h->num_sections = cpu_to_le16(i);
+}
+
+/* Power-on state of a vport's block: a header, empty sections. */
+static void lmnic_vp_init(LmnicState *s, unsigned v)
+{
+    struct lmnic_sm_vport_hdr *h = lmnic_vp_hdr(s, v);
+    struct lmnic_sm_config *cfg = lmnic_vp_cfg(s, v);
+
+    memset(lmnic_vp_block(s, v), 0, LMNIC_SM_FIXED_END);
+    h->magic = cpu_to_le32(LMNIC_SM_VPORT_MAGIC);
+    h->layout = cpu_to_le16(LMNIC_LAYOUT_VERSION);
+    h->block_size = cpu_to_le32(s->vport_block);
+    h->vport = cpu_to_le16(v);
+    lmnic_vp_sections(s, h);
     cfg->mtu = cpu_to_le16(1500);
     cfg->num_qp = cpu_to_le16(1);
     lmnic_conn_vp_init(s, v);
@@ -503,20 +518,26 @@ static int lmnic_switch(LmnicState *s, int from, const uint8_t *buf,
                         size_t len)
 {
     bool unicast = !is_multicast_ether_addr(buf);
-    int taken = 0, nobuf = 0;
+    int taken = 0, nobuf = 0, held = 0;
     unsigned v;
 
     for (v = 0; v < s->num_vports; v++) {
         if ((int)v == from || !lmnic_vp_accepts(s, v, buf)) {
             continue;
         }
-        switch (lmnic_vp_rx(s, v, buf, len)) {
-        case LMNIC_RX_DONE:
-            taken++;
-            break;
-        case LMNIC_RX_NOBUF:
-            nobuf++;
-            break;
+        if (lmnic_vp_quiesced(s, v)) {
+            /* stopped for migration: its block must not change */
+            lmnic_cnt_add(&lmnic_adapter_blk(s)->rx_quiesced, 1);
+            held++;
+        } else {
+            switch (lmnic_vp_rx(s, v, buf, len)) {
+            case LMNIC_RX_DONE:
+                taken++;
+                break;
+            case LMNIC_RX_NOBUF:
+                nobuf++;
+                break;
+            }
         }
         if (unicast && !(le32_to_cpu(lmnic_vp_cfg(s, v)->flags) &
                          LMNIC_VPF_PROMISC)) {
@@ -526,7 +547,7 @@ static int lmnic_switch(LmnicState *s, int from, const uint8_t *buf,
     if (!taken && nobuf && unicast) {
         return -1;
     }
-    return taken + nobuf;
+    return taken + nobuf + held;
 }
 
 /* Was a frame from the port sent by one of this adapter's vports? */
@@ -747,14 +768,26 @@ static uint16_t lmnic_aq_queue_create(LmnicState *s, unsigned v,
     uint16_t buf = le16_to_cpu(p->rx_buf_len), vec = le16_to_cpu(p->vector);
     struct lmnic_sm_queue *q;
     struct lmnic_sm_queue_host *qh;
+    bool rebase;
 
     if (qp >= LMNIC_MAX_QP) {
         return LMNIC_AQS_ENOENT;
     }
     q = lmnic_vp_q(s, v, qp);
     qh = lmnic_vp_qh(s, v, qp);
-    if (le16_to_cpu(q->flags) & LMNIC_QF_ENABLED) {
+    /*
+     * On a quiesced vport whose queue pair came with its state (LOAD), the
+     * command only gives it this host's rings: the sizes must match.
+     */
+    rebase = lmnic_vp_quiesced(s, v) &&
+             (le16_to_cpu(q->flags) & LMNIC_QF_ENABLED);
+    if ((le16_to_cpu(q->flags) & LMNIC_QF_ENABLED) && !rebase) {
         return LMNIC_AQS_EBUSY;
+    }
+    if (rebase && (txs != le16_to_cpu(q->tx_size) ||
+                   rxs != le16_to_cpu(q->rx_size) ||
+                   buf != le16_to_cpu(q->rx_buf_len))) {
+        return LMNIC_AQS_EINVAL;
     }
     if (!is_power_of_2(txs) || txs < LMNIC_RING_MIN || txs > LMNIC_RING_MAX ||
         !is_power_of_2(rxs) || rxs < LMNIC_RING_MIN || rxs > LMNIC_RING_MAX ||
@@ -764,16 +797,38 @@ static uint16_t lmnic_aq_queue_create(LmnicState *s, unsigned v,
         !p->tx_base || !p->rx_base) {
         return LMNIC_AQS_EINVAL;
     }
-    q->tx_size = cpu_to_le16(txs);
-    q->rx_size = cpu_to_le16(rxs);
-    q->rx_buf_len = cpu_to_le16(buf);
-    q->flags = cpu_to_le16(LMNIC_QF_ENABLED);
     qh->tx_base = p->tx_base;
     qh->rx_base = p->rx_base;
     qh->tx_head = qh->tx_tail = qh->rx_head = qh->rx_tail = 0;
     qh->vector = cpu_to_le16(vec);
+    if (rebase) {
+        return LMNIC_AQS_OK;
+    }
+    q->tx_size = cpu_to_le16(txs);
+    q->rx_size = cpu_to_le16(rxs);
+    q->rx_buf_len = cpu_to_le16(buf);
+    q->flags = cpu_to_le16(LMNIC_QF_ENABLED);
     lmnic_vp_bump(s, v);
     return LMNIC_AQS_OK;
+}
+
+/* Commands that change a vport's portable state: refused when quiesced. */
+static bool lmnic_aq_portable(uint16_t op)
+{
+    switch (op) {
+    case LMNIC_AQ_VPORT_ENABLE:
+    case LMNIC_AQ_VPORT_DISABLE:
+    case LMNIC_AQ_SET_CONFIG:
+    case LMNIC_AQ_SET_MAC_FILTERS:
+    case LMNIC_AQ_SET_VLAN_FILTER:
+    case LMNIC_AQ_SET_RSS:
+    case LMNIC_AQ_CONN_ADD:
+    case LMNIC_AQ_CONN_DEL:
+    case LMNIC_AQ_CONN_FLUSH:
+    case LMNIC_AQ_CONN_LIMIT:
+        return true;
+    }
+    return false;
 }
 
 static uint16_t lmnic_aq_exec(LmnicState *s, struct lmnic_aq_desc *d)
@@ -800,6 +855,9 @@ static uint16_t lmnic_aq_exec(LmnicState *s, struct lmnic_aq_desc *d)
     }
     if (v >= s->num_vports) {
         return LMNIC_AQS_ENOENT;
+    }
+    if (lmnic_vp_quiesced(s, v) && lmnic_aq_portable(op)) {
+        return LMNIC_AQS_EBUSY;
     }
 
     switch (op) {
@@ -872,13 +930,25 @@ static uint16_t lmnic_aq_exec(LmnicState *s, struct lmnic_aq_desc *d)
     case LMNIC_AQ_REGION_SET:
     case LMNIC_AQ_REGION_CLEAR:
         return lmnic_region_aq(s, v, d);
+    case LMNIC_AQ_QUIESCE:
+    case LMNIC_AQ_SAVE:
+    case LMNIC_AQ_LOAD:
+    case LMNIC_AQ_RESUME:
+    case LMNIC_AQ_DIGEST:
+        return lmnic_mig_aq(s, v, d);
     case LMNIC_AQ_QUEUE_DESTROY:
         if (le16_to_cpu(d->p.queue.qp) >= LMNIC_MAX_QP) {
             return LMNIC_AQS_ENOENT;
         }
-        lmnic_queue_stop(s, v, le16_to_cpu(d->p.queue.qp));
         s->qfault[v] &= ~(1u << le16_to_cpu(d->p.queue.qp));
         s->txhang[v] &= ~(1u << le16_to_cpu(d->p.queue.qp));
+        if (lmnic_vp_quiesced(s, v)) {
+            /* only this host's part: the queue pair's state migrates */
+            memset(lmnic_vp_qh(s, v, le16_to_cpu(d->p.queue.qp)), 0,
+                   sizeof(struct lmnic_sm_queue_host));
+            return LMNIC_AQS_OK;
+        }
+        lmnic_queue_stop(s, v, le16_to_cpu(d->p.queue.qp));
         lmnic_vp_bump(s, v);
         return LMNIC_AQS_OK;
     default:
@@ -1042,10 +1112,48 @@ static void lmnic_doorbell(LmnicState *s, hwaddr addr, uint32_t val)
         qemu_flush_queued_packets(qemu_get_queue(s->nic));
     } else {
         qh->tx_tail = cpu_to_le16(val);
-        if (lmnic_vp_enabled(s, v)) {
+        /* a quiesced vport sends what is ready when it resumes */
+        if (lmnic_vp_enabled(s, v) && !lmnic_vp_quiesced(s, v)) {
             lmnic_tx_kick(s, v, qp);
         }
     }
+}
+
+/* A vport resumed: send what its TX doorbells made ready meanwhile. */
+void lmnic_vp_restart(LmnicState *s, unsigned v)
+{
+    unsigned qp;
+
+    if (lmnic_vp_enabled(s, v) && !lmnic_vp_quiesced(s, v)) {
+        for (qp = 0; qp < LMNIC_MAX_QP; qp++) {
+            if (le16_to_cpu(lmnic_vp_q(s, v, qp)->flags) & LMNIC_QF_ENABLED) {
+                lmnic_tx_kick(s, v, qp);
+            }
+        }
+    }
+    qemu_flush_queued_packets(qemu_get_queue(s->nic));
+}
+
+static bool lmnic_sm_byte_ok(LmnicState *s, hwaddr addr)
+{
+    uint64_t v;
+
+    if (addr < LMNIC_SM_VPORT_BASE) {
+        return false;
+    }
+    v = (addr - LMNIC_SM_VPORT_BASE) / s->vport_block;
+    return v < s->num_vports &&
+           (!lmnic_vp_enabled(s, v) || lmnic_vp_quiesced(s, v));
+}
+
+/*
+ * May the driver write SIZE bytes at ADDR of BAR2? Not into the adapter
+ * block, and into a vport's block only while the vport is quiesced or not
+ * enabled: the datapath owns a running vport's block.
+ */
+bool lmnic_sm_write_ok(LmnicState *s, hwaddr addr, unsigned size)
+{
+    return lmnic_sm_byte_ok(s, addr) && lmnic_sm_byte_ok(s, addr + size - 1);
 }
 
 void lmnic_core_write(LmnicState *s, hwaddr addr, uint64_t val)

@@ -75,6 +75,10 @@ struct LmnicState {
     uint64_t hr_flushes[LMNIC_MAX_VPORTS];
     uint32_t parity_seen[LMNIC_MAX_VPORTS];     /* slot + 1 reported */
 
+    /* BAR2 writes refused (LMNIC_SM_*): one log line per burst */
+    bool sm_refused_burst;
+    int64_t sm_refused_log_ns;
+
     /* errors (LMNIC_REG_ERR_*) and injected faults */
     bool dead;                          /* firmware fatal: stopped */
     uint32_t err_cause;
@@ -108,9 +112,17 @@ uint64_t lmnic_core_read(LmnicState *s, hwaddr addr);
 void lmnic_core_write(LmnicState *s, hwaddr addr, uint64_t val);
 ssize_t lmnic_core_receive(LmnicState *s, const uint8_t *buf, size_t size);
 
-/* lmnic_core.c, for lmnic_conn.c */
+/* lmnic_core.c, for lmnic_conn.c and lmnic_mig.c */
+extern const struct lmnic_sm_layout_entry lmnic_layout1[];
+extern const unsigned lmnic_layout1_len;
 uint8_t *lmnic_vp_block(LmnicState *s, unsigned v);
 struct lmnic_sm_counters *lmnic_vp_cnt(LmnicState *s, unsigned v);
+struct lmnic_sm_adapter *lmnic_adapter_blk(LmnicState *s);
+bool lmnic_vp_enabled(LmnicState *s, unsigned v);
+bool lmnic_vp_quiesced(LmnicState *s, unsigned v);
+void lmnic_vp_sections(LmnicState *s, struct lmnic_sm_vport_hdr *h);
+void lmnic_vp_restart(LmnicState *s, unsigned v);
+bool lmnic_sm_write_ok(LmnicState *s, hwaddr addr, unsigned size);
 void lmnic_vec_raise(LmnicState *s, unsigned n);
 
 /* lmnic_conn.c */
@@ -128,5 +140,12 @@ void lmnic_conn_class_init(ObjectClass *klass);
 void lmnic_conn_reset(LmnicState *s);
 void lmnic_conn_realize(LmnicState *s);
 void lmnic_conn_unrealize(LmnicState *s);
+void lmnic_conn_load_begin(LmnicState *s, unsigned v);
+void lmnic_conn_load_slot(LmnicState *s, unsigned v, uint32_t slot,
+                          const struct lmnic_conn *c);
+void lmnic_conn_load_end(LmnicState *s, unsigned v);
+
+/* lmnic_mig.c */
+uint16_t lmnic_mig_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d);
 
 #endif

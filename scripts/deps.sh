@@ -17,7 +17,7 @@ PKGS=(
 	busybox-static ethtool iproute2 pciutils
 	# host-side tests and tools
 	python3-pytest libcmocka-dev libnl-3-dev libnl-genl-3-dev clang
-	socat
+	socat libssl-dev openssl
 	# the netlink family's code generator (tools/net/ynl)
 	python3-yaml python3-jsonschema
 )

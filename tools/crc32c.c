@@ -2,6 +2,8 @@
 /*
  * CRC-32C (Castagnoli): reflected polynomial 0x82f63b78, init and final ~0.
  * Uses the CPU's crc32 instruction where there is one (x86-64 SSE4.2).
+ * lmnic_crc32c_raw() is the bare register, for incremental use: seed it
+ * with ~0 and leave the result uninverted, as the state image does.
  */
 #include <string.h>
 
@@ -45,7 +47,7 @@ static uint32_t crc_hw(uint32_t crc, const uint8_t *p, size_t len)
 }
 #endif
 
-uint32_t lmnic_crc32c(const void *buf, size_t len)
+uint32_t lmnic_crc32c_raw(uint32_t crc, const void *buf, size_t len)
 {
 #if defined(__x86_64__)
 	static int hw = -1;
@@ -55,7 +57,12 @@ uint32_t lmnic_crc32c(const void *buf, size_t len)
 		hw = __builtin_cpu_supports("sse4.2");
 	}
 	if (hw)
-		return ~crc_hw(~0U, buf, len);
+		return crc_hw(crc, buf, len);
 #endif
-	return ~crc_table(~0U, buf, len);
+	return crc_table(crc, buf, len);
+}
+
+uint32_t lmnic_crc32c(const void *buf, size_t len)
+{
+	return ~lmnic_crc32c_raw(~0U, buf, len);
 }

@@ -7,5 +7,7 @@
 #include <stdint.h>
 
 uint32_t lmnic_crc32c(const void *buf, size_t len);
+/* The register alone: no inversion on the way in or out (seed ~0 to start). */
+uint32_t lmnic_crc32c_raw(uint32_t crc, const void *buf, size_t len);
 
 #endif

@@ -34,11 +34,15 @@ def _libs(binary):
 
 
 def _tools():
-    """lmnic's own tools (tools/), built for the host and the guests."""
+    """lmnic's own tools (tools/), built for the host and the guests, and
+    the benchmarks' yardstick (bench/membench.c)."""
     out = BUILD / "host/tools"
     subprocess.run(["make", "-s", "-C", str(TOP / "tools"), f"O={out}"],
                    check=True, capture_output=True)
-    return [out / "lmnic-analyze", out / "lmnic-conn"]
+    subprocess.run(["gcc", "-O2", "-Wall", "-o", str(out / "lmnic-membench"),
+                    str(TOP / "bench/membench.c")], check=True, capture_output=True)
+    return [out / n for n in ("lmnic-analyze", "lmnic-conn", "lmnic-migrate",
+                              "lmnic-membench")]
 
 
 def _copy(src, root, dest=None):

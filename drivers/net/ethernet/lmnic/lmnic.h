@@ -16,6 +16,7 @@
 
 #include <lmnic_hw.h>
 #include <uapi/linux/lmnic.h>
+#include <uapi/linux/lmnic_mig.h>
 
 struct devlink_health_reporter;
 struct genl_family;
@@ -45,6 +46,48 @@ struct lmnic_conn_table {
 	unsigned int nchunks;
 	void **chunk;		/* the region, in DMA-coherent chunks */
 	dma_addr_t *chunk_dma;
+};
+
+/* A state image in DMA-coherent chunks of 1 << shift bytes. */
+struct lmnic_img {
+	unsigned int shift;
+	unsigned int n;
+	void **chunk;
+	dma_addr_t *dma;
+	u64 size;		/* bytes in it */
+	u64 cap;		/* bytes it may take (restore) */
+};
+
+/* Where a vport is in a migration (the uapi enum adds running/disabled). */
+enum lmnic_mig_phase {
+	LMNIC_MIG_NONE,
+	LMNIC_MIG_QUIESCED,	/* extracted or extracting; the owner decides */
+	LMNIC_MIG_FINISHED,	/* handed over; stays stopped */
+	LMNIC_MIG_RESTORING,	/* taking a stream */
+	LMNIC_MIG_LOADED,	/* restored, waiting for resume */
+};
+
+struct lmnic_stream;
+
+/* A vport's migration; changed under RTNL. */
+struct lmnic_mig {
+	struct lmnic_dev *ld;
+	u32 state;		/* enum lmnic_mig_phase */
+	u32 owner;		/* netlink portid of the socket holding it */
+	struct net *owner_net;	/* compared, never dereferenced */
+	pid_t owner_pid;
+	bool owner_gone;	/* the socket closed: undo it */
+	bool was_running;
+	struct lmnic_img img;
+	struct lmnic_stream *st;	/* restore: the stream parser */
+	u64 taken;		/* restore: stream bytes taken */
+	u64 stream_size;	/* extract: bytes of the stream */
+	struct lmnic_mig_hdr hdr;
+	struct lmnic_mig_trailer trailer;
+	u8 sha256[32];		/* of the image last extracted or restored */
+	u64 quiesce_ns;
+	u64 save_ns;
+	u64 load_ns;
 };
 
 /* lmnic_dev.flags */
@@ -113,6 +156,9 @@ struct lmnic_dev {
 	u64 probe_ns;
 
 	struct list_head nl_list;	/* in the netlink family's list */
+
+	struct lmnic_mig mig[LMNIC_MAX_VPORTS];
+	struct work_struct mig_work;	/* undoes migrations of closed sockets */
 };
 
 struct lmnic_tx_buf {
@@ -191,6 +237,7 @@ struct lmnic_net {
 
 	struct work_struct rx_mode_work;
 	atomic64_t tx_timeouts;
+	bool mig_stopped;	/* quiesced for migration (RTNL) */
 };
 
 static inline struct device *lmnic_to_dev(struct lmnic_dev *ld)
@@ -235,6 +282,8 @@ int lmnic_aq_cmd(struct lmnic_dev *ld, struct lmnic_aq_desc *cmd,
 		 const void *buf, u32 buf_len);
 int lmnic_aq_vport(struct lmnic_dev *ld, u16 opcode, u16 vport,
 		   const void *buf, u32 buf_len);
+int lmnic_aq_cmd_out(struct lmnic_dev *ld, struct lmnic_aq_desc *cmd,
+		     const void *buf, u32 buf_len, void *out, u32 out_len);
 
 /* lmnic_netdev.c */
 int lmnic_netdevs_create(struct lmnic_dev *ld);
@@ -278,6 +327,24 @@ int lmnic_dump_read(const char *dev_name, u32 id, u32 off, void *dst, u32 len);
 int lmnic_dump_clear(const char *dev_name, u32 id);
 u32 lmnic_dump_count(const char *dev_name);
 void lmnic_dumps_free_all(void);
+
+/* lmnic_mig.c */
+void lmnic_mig_init(struct lmnic_dev *ld);
+void lmnic_mig_fini(struct lmnic_dev *ld);
+u32 lmnic_mig_uapi_state(struct lmnic_dev *ld, u16 v);
+int lmnic_mig_extract_start(struct lmnic_dev *ld, u16 v, struct net *ns,
+			    u32 portid, struct netlink_ext_ack *extack);
+int lmnic_mig_extract_read(struct lmnic_dev *ld, u16 v, struct net *ns,
+			   u32 portid, u64 off, void *dst, u32 len);
+u64 lmnic_mig_stream_size(struct lmnic_dev *ld, u16 v);
+int lmnic_mig_restore(struct lmnic_dev *ld, u16 v, struct net *ns, u32 portid,
+		      u64 off, const void *data, u32 len, bool commit,
+		      struct netlink_ext_ack *extack);
+int lmnic_mig_resume(struct lmnic_dev *ld, u16 v, struct netlink_ext_ack *extack);
+int lmnic_mig_abort(struct lmnic_dev *ld, u16 v, struct netlink_ext_ack *extack);
+int lmnic_mig_finish(struct lmnic_dev *ld, u16 v, struct netlink_ext_ack *extack);
+void lmnic_mig_release(struct lmnic_dev *ld, struct net *ns, u32 portid);
+int lmnic_mig_digest(struct lmnic_dev *ld, u16 v, u8 *digest);
 
 /* lmnic_nl.c */
 extern struct genl_family lmnic_nl_family;

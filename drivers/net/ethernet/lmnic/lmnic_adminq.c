@@ -115,11 +115,29 @@ static bool lmnic_aq_done(struct lmnic_aq_desc *d)
 int lmnic_aq_cmd(struct lmnic_dev *ld, struct lmnic_aq_desc *cmd,
 		 const void *buf, u32 buf_len)
 {
+	return lmnic_aq_cmd_out(ld, cmd, buf, buf_len, NULL, 0);
+}
+
+/**
+ * lmnic_aq_cmd_out - run one admin command whose buffer the adapter fills
+ * @ld: adapter
+ * @cmd: the command; on return it holds what the adapter wrote back
+ * @buf: data the command carries to the adapter, or NULL
+ * @buf_len: bytes of @buf, at most LMNIC_AQ_BUF_SIZE
+ * @out: where to copy the start of the buffer after the command, or NULL
+ * @out_len: bytes to copy, at most @buf_len
+ *
+ * Context: process context; takes ld->aq_lock.
+ * Return: as lmnic_aq_cmd().
+ */
+int lmnic_aq_cmd_out(struct lmnic_dev *ld, struct lmnic_aq_desc *cmd,
+		     const void *buf, u32 buf_len, void *out, u32 out_len)
+{
 	struct lmnic_aq_desc *d;
 	bool done;
 	int err;
 
-	if (WARN_ON(buf_len > LMNIC_AQ_BUF_SIZE))
+	if (WARN_ON(buf_len > LMNIC_AQ_BUF_SIZE || out_len > buf_len))
 		return -EINVAL;
 	if (test_bit(LMNIC_F_DEAD, &ld->flags))
 		return -ENODEV;
@@ -147,6 +165,8 @@ int lmnic_aq_cmd(struct lmnic_dev *ld, struct lmnic_aq_desc *cmd,
 		dma_rmb();
 		*cmd = *d;
 		err = lmnic_aq_status_to_errno(le16_to_cpu(d->status));
+		if (!err && out_len)
+			memcpy(out, ld->aq_buf, out_len);
 	} else {
 		dev_err(lmnic_to_dev(ld), "admin command 0x%04x: %pe\n",
 			le16_to_cpu(cmd->opcode), ERR_PTR(err));

@@ -68,4 +68,21 @@ static inline struct nlattr **lmnic_nl_dump_attrs(struct netlink_callback *cb)
 } while (0)
 #endif
 
+#ifndef NL_SET_ERR_MSG_FMT
+/*
+ * Before 6.3 an extack holds only a static message: format into a buffer of
+ * this call site. Callers hold RTNL, and the message is read when the
+ * request is answered.
+ */
+#define NL_SET_ERR_MSG_FMT(extack, fmt, args...) do {			\
+	static char __lmnic_msg[128];					\
+	struct netlink_ext_ack *__extack = (extack);			\
+									\
+	if (!__extack)							\
+		break;							\
+	snprintf(__lmnic_msg, sizeof(__lmnic_msg), fmt, ##args);	\
+	__extack->_msg = __lmnic_msg;					\
+} while (0)
+#endif
+
 #endif /* _LMNIC_COMPAT_H_ */

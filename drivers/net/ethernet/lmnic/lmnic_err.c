@@ -469,6 +469,8 @@ static void lmnic_check_tx(struct lmnic_dev *ld)
 		if (!netdev || !netif_running(netdev))
 			continue;
 		net = netdev_priv(netdev);
+		if (READ_ONCE(net->mig_stopped))
+			continue;
 		for (q = 0; q < net->num_qp; q++) {
 			struct lmnic_qp *qp = net->qps[q];
 			u16 ntc;

@@ -110,7 +110,7 @@ static void lmnic_rx_mode_work(struct work_struct *work)
 	unsigned int n = 0;
 
 	rtnl_lock();
-	if (!netif_running(netdev))
+	if (!netif_running(netdev) || net->mig_stopped)
 		goto out;
 
 	netif_addr_lock_bh(netdev);
@@ -190,7 +190,9 @@ void lmnic_down(struct lmnic_net *net)
 
 	netif_carrier_off(netdev);
 	netif_tx_disable(netdev);
-	lmnic_aq_vport(net->ld, LMNIC_AQ_VPORT_DISABLE, net->vport, NULL, 0);
+	/* a vport stopped for migration keeps its state until it resumes */
+	if (!net->mig_stopped)
+		lmnic_aq_vport(net->ld, LMNIC_AQ_VPORT_DISABLE, net->vport, NULL, 0);
 	lmnic_qps_down(net);
 }
 
@@ -199,6 +201,10 @@ static int lmnic_open(struct net_device *netdev)
 	struct lmnic_net *net = netdev_priv(netdev);
 	int err;
 
+	if (net->mig_stopped) {
+		netdev_err(netdev, "the vport is stopped for migration\n");
+		return -EBUSY;
+	}
 	err = lmnic_up(net);
 	if (err)
 		netdev_err(netdev, "cannot bring the vport up: %pe\n",
@@ -224,6 +230,8 @@ int lmnic_reconfigure(struct lmnic_net *net, u16 num_qp, u16 tx_size,
 	bool running = netif_running(net->netdev);
 	int err;
 
+	if (net->mig_stopped)
+		return -EBUSY;
 	if (running)
 		lmnic_down(net);
 	net->num_qp = num_qp;
@@ -253,6 +261,8 @@ static int lmnic_change_mtu(struct net_device *netdev, int mtu)
 	int old = netdev->mtu;
 	int err;
 
+	if (net->mig_stopped)
+		return -EBUSY;
 	if (!netif_running(netdev)) {
 		WRITE_ONCE(netdev->mtu, mtu);
 		return 0;

@@ -10,6 +10,8 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sched.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
@@ -144,7 +146,8 @@ static int lmnic_nl_fill_dev(struct sk_buff *skb, struct lmnic_dev *ld, u16 v,
 			      LMNIC_A_DEV_PAD) ||
 	    nla_put_u32(skb, LMNIC_A_DEV_VPORT_STATE_SIZE, ld->vport_block) ||
 	    nla_put_u32(skb, LMNIC_A_DEV_CONN_CAPACITY, ld->conn_capacity) ||
-	    nla_put_u32(skb, LMNIC_A_DEV_ERR_DUMPS, lmnic_dump_count(pci_name(ld->pdev))))
+	    nla_put_u32(skb, LMNIC_A_DEV_ERR_DUMPS, lmnic_dump_count(pci_name(ld->pdev))) ||
+	    nla_put_u32(skb, LMNIC_A_DEV_CAPS, ld->caps))
 		goto err_cancel;
 	if (v < ld->num_conn_tables &&
 	    (nla_put_u32(skb, LMNIC_A_DEV_CONN_MAX, ld->conns[v].slots) ||
@@ -328,6 +331,11 @@ int lmnic_nl_conn_add_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -EINVAL;
 		goto err_unlock;
 	}
+	if (ld->mig[v].state != LMNIC_MIG_NONE) {
+		NL_SET_ERR_MSG(info->extack, "the vport is stopped for migration");
+		err = -EBUSY;
+		goto err_unlock;
+	}
 	err = lmnic_conn_add(ld, v, &c, id, &id, info->extack);
 	mutex_unlock(&lmnic_devs_lock);
 	if (err)
@@ -365,6 +373,8 @@ int lmnic_nl_conn_del_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENODEV;
 	else if (!lmnic_nl_has_conns(ld, v, info->extack))
 		err = -EOPNOTSUPP;
+	else if (ld->mig[v].state != LMNIC_MIG_NONE)
+		err = -EBUSY;
 	else
 		err = lmnic_conn_del(ld, v, nla_get_u32(info->attrs[LMNIC_A_CONN_ID]),
 				     info->extack);
@@ -566,6 +576,275 @@ int lmnic_nl_err_dump_clear_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/* ---- migration ----------------------------------------------------------- */
+
+/* Resolve a migration request's vport; takes and drops lmnic_devs_lock. */
+static struct lmnic_dev *lmnic_nl_mig_dev(struct net *ns, struct nlattr **tb,
+					  u32 *v, struct netlink_ext_ack *extack)
+{
+	struct lmnic_dev *ld;
+
+	mutex_lock(&lmnic_devs_lock);
+	ld = lmnic_nl_dev(ns, tb, LMNIC_A_MIG_IFINDEX, LMNIC_A_MIG_DEV_NAME,
+			  LMNIC_A_MIG_VPORT, true, v, extack);
+	if (ld && test_bit(LMNIC_F_DEAD, &ld->flags)) {
+		NL_SET_ERR_MSG(extack, "the adapter does not answer");
+		ld = NULL;
+	} else if (ld && !(ld->caps & LMNIC_CAP_MIGRATION)) {
+		NL_SET_ERR_MSG(extack, "the adapter cannot migrate vport state");
+		ld = NULL;
+	}
+	mutex_unlock(&lmnic_devs_lock);
+	return ld;
+}
+
+/*
+ * cb->args: [0] vport + 1 once the extract started, [1] next stream offset.
+ * The adapter stays registered while a dump runs: removal unregisters the
+ * family's users first (lmnic_nl_dev_del() waits for lmnic_devs_lock).
+ */
+int lmnic_nl_vport_state_extract_dumpit(struct sk_buff *skb,
+					struct netlink_callback *cb)
+{
+	struct nlattr **tb = lmnic_nl_dump_attrs(cb);
+	u32 portid = NETLINK_CB(cb->skb).portid;
+	struct net *ns = sock_net(skb->sk);
+	struct lmnic_dev *ld;
+	u64 size;
+	void *hdr;
+	u32 v;
+	int err, room, n;
+
+	ld = lmnic_nl_mig_dev(ns, tb, &v, cb->extack);
+	if (!ld)
+		return -ENODEV;
+	if (!cb->args[0]) {
+		err = lmnic_mig_extract_start(ld, v, ns, portid, cb->extack);
+		if (err)
+			return err;
+		cb->args[0] = v + 1;
+	}
+	size = lmnic_mig_stream_size(ld, v);
+	while (cb->args[1] < size) {
+		struct nlattr *data;
+		u32 len;
+
+		room = skb_tailroom(skb) - NLMSG_HDRLEN - GENL_HDRLEN - 96;
+		if (room < 1024)
+			break;
+		len = min_t(u64, size - cb->args[1], room & ~7);
+		hdr = genlmsg_put(skb, portid, cb->nlh->nlmsg_seq,
+				  &lmnic_nl_family, NLM_F_MULTI,
+				  LMNIC_CMD_VPORT_STATE_EXTRACT);
+		if (!hdr)
+			break;
+		if (nla_put_string(skb, LMNIC_A_MIG_DEV_NAME, pci_name(ld->pdev)) ||
+		    nla_put_u32(skb, LMNIC_A_MIG_VPORT, v) ||
+		    nla_put_u64_64bit(skb, LMNIC_A_MIG_STREAM_SIZE, size,
+				      LMNIC_A_MIG_PAD) ||
+		    nla_put_u64_64bit(skb, LMNIC_A_MIG_OFFSET, cb->args[1],
+				      LMNIC_A_MIG_PAD)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		data = nla_reserve(skb, LMNIC_A_MIG_DATA, len);
+		if (!data) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		n = lmnic_mig_extract_read(ld, v, ns, portid, cb->args[1],
+					   nla_data(data), len);
+		if (n != len) {
+			genlmsg_cancel(skb, hdr);
+			NL_SET_ERR_MSG(cb->extack, "the extract was aborted");
+			return n < 0 ? n : -EIO;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[1] += len;
+	}
+	return skb->len;
+}
+
+int lmnic_nl_vport_state_restore_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct lmnic_mig *m;
+	struct lmnic_dev *ld;
+	struct sk_buff *msg;
+	const void *data = NULL;
+	u32 v, len = 0;
+	void *hdr;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, LMNIC_A_MIG_OFFSET))
+		return -EINVAL;
+	if (tb[LMNIC_A_MIG_DATA]) {
+		data = nla_data(tb[LMNIC_A_MIG_DATA]);
+		len = nla_len(tb[LMNIC_A_MIG_DATA]);
+	}
+	ld = lmnic_nl_mig_dev(genl_info_net(info), tb, &v, info->extack);
+	if (!ld)
+		return -ENODEV;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = lmnic_mig_restore(ld, v, genl_info_net(info), info->snd_portid,
+				nla_get_u64(tb[LMNIC_A_MIG_OFFSET]), data, len,
+				nla_get_flag(tb[LMNIC_A_MIG_COMMIT]), info->extack);
+	if (err)
+		goto err_free;
+
+	m = &ld->mig[v];
+	hdr = genlmsg_put_reply(msg, info, &lmnic_nl_family, 0,
+				LMNIC_CMD_VPORT_STATE_RESTORE);
+	if (!hdr || nla_put_u32(msg, LMNIC_A_MIG_VPORT, v) ||
+	    nla_put_u32(msg, LMNIC_A_MIG_STATE, lmnic_mig_uapi_state(ld, v)) ||
+	    nla_put_u64_64bit(msg, LMNIC_A_MIG_OFFSET, m->taken, LMNIC_A_MIG_PAD)) {
+		err = -EMSGSIZE;
+		goto err_free;
+	}
+	if (m->state == LMNIC_MIG_LOADED &&
+	    (nla_put(msg, LMNIC_A_MIG_IMAGE_SHA256, sizeof(m->sha256), m->sha256) ||
+	     nla_put_u64_64bit(msg, LMNIC_A_MIG_LOAD_NS, m->load_ns,
+			       LMNIC_A_MIG_PAD))) {
+		err = -EMSGSIZE;
+		goto err_free;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	return err;
+}
+
+int lmnic_nl_vport_resume_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct lmnic_dev *ld;
+	u32 v;
+
+	ld = lmnic_nl_mig_dev(genl_info_net(info), info->attrs, &v, info->extack);
+	return ld ? lmnic_mig_resume(ld, v, info->extack) : -ENODEV;
+}
+
+int lmnic_nl_vport_abort_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct lmnic_dev *ld;
+	u32 v;
+
+	ld = lmnic_nl_mig_dev(genl_info_net(info), info->attrs, &v, info->extack);
+	return ld ? lmnic_mig_abort(ld, v, info->extack) : -ENODEV;
+}
+
+int lmnic_nl_vport_finish_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct lmnic_dev *ld;
+	u32 v;
+
+	ld = lmnic_nl_mig_dev(genl_info_net(info), info->attrs, &v, info->extack);
+	return ld ? lmnic_mig_finish(ld, v, info->extack) : -ENODEV;
+}
+
+int lmnic_nl_mig_status_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net_device *netdev;
+	struct lmnic_sm_config cfg;
+	struct lmnic_sm_conn_hdr ch;
+	u8 digest[32];
+	struct lmnic_mig *m;
+	struct lmnic_dev *ld;
+	struct sk_buff *msg;
+	u8 __iomem *b;
+	u64 stream;
+	void *hdr;
+	u32 v;
+	int err;
+
+	ld = lmnic_nl_mig_dev(genl_info_net(info), info->attrs, &v, info->extack);
+	if (!ld)
+		return -ENODEV;
+	if (nla_get_flag(info->attrs[LMNIC_A_MIG_WANT_DIGEST])) {
+		err = lmnic_mig_digest(ld, v, digest);
+		if (err) {
+			NL_SET_ERR_MSG(info->extack, "the adapter cannot digest the vport's state");
+			return err;
+		}
+	}
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	rtnl_lock();
+	m = &ld->mig[v];
+	netdev = ld->netdevs[v];
+	b = ld->state + LMNIC_SM_VPORT_BASE + (u64)v * ld->vport_block;
+	memcpy_fromio(&cfg, b + LMNIC_SM_OFF_CONFIG, sizeof(cfg));
+	memcpy_fromio(&ch, b + LMNIC_SM_OFF_CONN, sizeof(ch));
+	stream = m->stream_size;
+	err = -EMSGSIZE;
+	hdr = genlmsg_put_reply(msg, info, &lmnic_nl_family, 0, LMNIC_CMD_MIG_STATUS);
+	if (!hdr ||
+	    (netdev && nla_put_u32(msg, LMNIC_A_MIG_IFINDEX, netdev->ifindex)) ||
+	    nla_put_string(msg, LMNIC_A_MIG_DEV_NAME, pci_name(ld->pdev)) ||
+	    nla_put_u32(msg, LMNIC_A_MIG_VPORT, v) ||
+	    nla_put_u32(msg, LMNIC_A_MIG_STATE, lmnic_mig_uapi_state(ld, v)) ||
+	    nla_put_u32(msg, LMNIC_A_MIG_LAYOUT_VERSION, ld->layout_version) ||
+	    nla_put_u32(msg, LMNIC_A_MIG_CAPS, ld->caps) ||
+	    nla_put_u32(msg, LMNIC_A_MIG_VPORT_STATE_SIZE, ld->vport_block) ||
+	    nla_put_u32(msg, LMNIC_A_MIG_CONN_CAPACITY, ld->conn_capacity) ||
+	    nla_put_u32(msg, LMNIC_A_MIG_CONN_COUNT, le32_to_cpu(ch.count)) ||
+	    nla_put(msg, LMNIC_A_MIG_MAC, ETH_ALEN, cfg.mac) ||
+	    nla_put_u32(msg, LMNIC_A_MIG_MTU, le16_to_cpu(cfg.mtu)) ||
+	    nla_put_u32(msg, LMNIC_A_MIG_QUEUES, le16_to_cpu(cfg.num_qp)) ||
+	    nla_put_u64_64bit(msg, LMNIC_A_MIG_STREAM_SIZE, stream, LMNIC_A_MIG_PAD) ||
+	    nla_put_u64_64bit(msg, LMNIC_A_MIG_OFFSET, m->taken, LMNIC_A_MIG_PAD) ||
+	    nla_put_u64_64bit(msg, LMNIC_A_MIG_QUIESCE_NS, m->quiesce_ns,
+			      LMNIC_A_MIG_PAD) ||
+	    nla_put_u64_64bit(msg, LMNIC_A_MIG_SAVE_NS, m->save_ns, LMNIC_A_MIG_PAD) ||
+	    nla_put_u64_64bit(msg, LMNIC_A_MIG_LOAD_NS, m->load_ns, LMNIC_A_MIG_PAD))
+		goto err_unlock;
+	if (v < ld->num_conn_tables &&
+	    nla_put_u32(msg, LMNIC_A_MIG_CONN_MAX, ld->conns[v].slots))
+		goto err_unlock;
+	if (m->owner && nla_put_u32(msg, LMNIC_A_MIG_OWNER_PID, m->owner_pid))
+		goto err_unlock;
+	if (m->state != LMNIC_MIG_NONE &&
+	    nla_put(msg, LMNIC_A_MIG_IMAGE_SHA256, sizeof(m->sha256), m->sha256))
+		goto err_unlock;
+	if (nla_get_flag(info->attrs[LMNIC_A_MIG_WANT_DIGEST]) &&
+	    nla_put(msg, LMNIC_A_MIG_DIGEST, sizeof(digest), digest))
+		goto err_unlock;
+	rtnl_unlock();
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_unlock:
+	rtnl_unlock();
+	nlmsg_free(msg);
+	return err;
+}
+
+/* A socket closed: undo the migrations it held. */
+static int lmnic_nl_sock_event(struct notifier_block *nb, unsigned long event,
+			       void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	struct lmnic_dev *ld;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC ||
+	    !n->portid)
+		return NOTIFY_DONE;
+	mutex_lock(&lmnic_devs_lock);
+	list_for_each_entry(ld, &lmnic_devs, nl_list)
+		lmnic_mig_release(ld, n->net, n->portid);
+	mutex_unlock(&lmnic_devs_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block lmnic_nl_sock_nb = {
+	.notifier_call = lmnic_nl_sock_event,
+};
+
 /* ---- the family -------------------------------------------------------- */
 
 static const struct genl_multicast_group lmnic_nl_groups[] = {
@@ -663,11 +942,20 @@ void lmnic_nl_notify_err(struct lmnic_dev *ld, const struct lmnic_dump_ref *d)
 
 int lmnic_nl_register(void)
 {
+	int err;
+
 	lmnic_nl_ops_init();
-	return genl_register_family(&lmnic_nl_family);
+	err = netlink_register_notifier(&lmnic_nl_sock_nb);
+	if (err)
+		return err;
+	err = genl_register_family(&lmnic_nl_family);
+	if (err)
+		netlink_unregister_notifier(&lmnic_nl_sock_nb);
+	return err;
 }
 
 void lmnic_nl_unregister(void)
 {
 	genl_unregister_family(&lmnic_nl_family);
+	netlink_unregister_notifier(&lmnic_nl_sock_nb);
 }

@@ -69,8 +69,54 @@ static const struct nla_policy lmnic_err_dump_clear_nl_policy[LMNIC_A_ERR_DUMP_I
 	[LMNIC_A_ERR_DUMP_ID] = { .type = NLA_U32, },
 };
 
+/* LMNIC_CMD_VPORT_STATE_EXTRACT - dump */
+static const struct nla_policy lmnic_vport_state_extract_nl_policy[LMNIC_A_MIG_VPORT + 1] = {
+	[LMNIC_A_MIG_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[LMNIC_A_MIG_DEV_NAME] = { .type = NLA_NUL_STRING, .len = 31, },
+	[LMNIC_A_MIG_VPORT] = NLA_POLICY_MAX(NLA_U32, 15),
+};
+
+/* LMNIC_CMD_VPORT_STATE_RESTORE - do */
+static const struct nla_policy lmnic_vport_state_restore_nl_policy[LMNIC_A_MIG_COMMIT + 1] = {
+	[LMNIC_A_MIG_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[LMNIC_A_MIG_DEV_NAME] = { .type = NLA_NUL_STRING, .len = 31, },
+	[LMNIC_A_MIG_VPORT] = NLA_POLICY_MAX(NLA_U32, 15),
+	[LMNIC_A_MIG_OFFSET] = { .type = NLA_U64, },
+	[LMNIC_A_MIG_DATA] = { .type = NLA_BINARY, },
+	[LMNIC_A_MIG_COMMIT] = { .type = NLA_FLAG, },
+};
+
+/* LMNIC_CMD_VPORT_RESUME - do */
+static const struct nla_policy lmnic_vport_resume_nl_policy[LMNIC_A_MIG_VPORT + 1] = {
+	[LMNIC_A_MIG_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[LMNIC_A_MIG_DEV_NAME] = { .type = NLA_NUL_STRING, .len = 31, },
+	[LMNIC_A_MIG_VPORT] = NLA_POLICY_MAX(NLA_U32, 15),
+};
+
+/* LMNIC_CMD_VPORT_ABORT - do */
+static const struct nla_policy lmnic_vport_abort_nl_policy[LMNIC_A_MIG_VPORT + 1] = {
+	[LMNIC_A_MIG_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[LMNIC_A_MIG_DEV_NAME] = { .type = NLA_NUL_STRING, .len = 31, },
+	[LMNIC_A_MIG_VPORT] = NLA_POLICY_MAX(NLA_U32, 15),
+};
+
+/* LMNIC_CMD_VPORT_FINISH - do */
+static const struct nla_policy lmnic_vport_finish_nl_policy[LMNIC_A_MIG_VPORT + 1] = {
+	[LMNIC_A_MIG_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[LMNIC_A_MIG_DEV_NAME] = { .type = NLA_NUL_STRING, .len = 31, },
+	[LMNIC_A_MIG_VPORT] = NLA_POLICY_MAX(NLA_U32, 15),
+};
+
+/* LMNIC_CMD_MIG_STATUS - do */
+static const struct nla_policy lmnic_mig_status_nl_policy[LMNIC_A_MIG_WANT_DIGEST + 1] = {
+	[LMNIC_A_MIG_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[LMNIC_A_MIG_DEV_NAME] = { .type = NLA_NUL_STRING, .len = 31, },
+	[LMNIC_A_MIG_VPORT] = NLA_POLICY_MAX(NLA_U32, 15),
+	[LMNIC_A_MIG_WANT_DIGEST] = { .type = NLA_FLAG, },
+};
+
 /* Ops table for lmnic */
-const struct genl_split_ops lmnic_nl_ops[7] = {
+const struct genl_split_ops lmnic_nl_ops[13] = {
 	{
 		.cmd		= LMNIC_CMD_DEV_GET,
 		.doit		= lmnic_nl_dev_get_doit,
@@ -118,6 +164,48 @@ const struct genl_split_ops lmnic_nl_ops[7] = {
 		.doit		= lmnic_nl_err_dump_clear_doit,
 		.policy		= lmnic_err_dump_clear_nl_policy,
 		.maxattr	= LMNIC_A_ERR_DUMP_ID,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= LMNIC_CMD_VPORT_STATE_EXTRACT,
+		.dumpit		= lmnic_nl_vport_state_extract_dumpit,
+		.policy		= lmnic_vport_state_extract_nl_policy,
+		.maxattr	= LMNIC_A_MIG_VPORT,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DUMP,
+	},
+	{
+		.cmd		= LMNIC_CMD_VPORT_STATE_RESTORE,
+		.doit		= lmnic_nl_vport_state_restore_doit,
+		.policy		= lmnic_vport_state_restore_nl_policy,
+		.maxattr	= LMNIC_A_MIG_COMMIT,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= LMNIC_CMD_VPORT_RESUME,
+		.doit		= lmnic_nl_vport_resume_doit,
+		.policy		= lmnic_vport_resume_nl_policy,
+		.maxattr	= LMNIC_A_MIG_VPORT,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= LMNIC_CMD_VPORT_ABORT,
+		.doit		= lmnic_nl_vport_abort_doit,
+		.policy		= lmnic_vport_abort_nl_policy,
+		.maxattr	= LMNIC_A_MIG_VPORT,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= LMNIC_CMD_VPORT_FINISH,
+		.doit		= lmnic_nl_vport_finish_doit,
+		.policy		= lmnic_vport_finish_nl_policy,
+		.maxattr	= LMNIC_A_MIG_VPORT,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= LMNIC_CMD_MIG_STATUS,
+		.doit		= lmnic_nl_mig_status_doit,
+		.policy		= lmnic_mig_status_nl_policy,
+		.maxattr	= LMNIC_A_MIG_WANT_DIGEST,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 };

@@ -12,7 +12,7 @@
 #include <uapi/linux/lmnic.h>
 
 /* Ops table for lmnic */
-extern const struct genl_split_ops lmnic_nl_ops[7];
+extern const struct genl_split_ops lmnic_nl_ops[13];
 
 int lmnic_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info);
 int lmnic_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
@@ -22,6 +22,14 @@ int lmnic_nl_conn_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int lmnic_nl_err_dump_get_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb);
 int lmnic_nl_err_dump_clear_doit(struct sk_buff *skb, struct genl_info *info);
+int lmnic_nl_vport_state_extract_dumpit(struct sk_buff *skb,
+					struct netlink_callback *cb);
+int lmnic_nl_vport_state_restore_doit(struct sk_buff *skb,
+				      struct genl_info *info);
+int lmnic_nl_vport_resume_doit(struct sk_buff *skb, struct genl_info *info);
+int lmnic_nl_vport_abort_doit(struct sk_buff *skb, struct genl_info *info);
+int lmnic_nl_vport_finish_doit(struct sk_buff *skb, struct genl_info *info);
+int lmnic_nl_mig_status_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	LMNIC_NLGRP_ERRORS,

@@ -123,6 +123,7 @@ static int lmnic_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	err = lmnic_err_init(ld);
 	if (err)
 		goto err_unregister_devlink;
+	lmnic_mig_init(ld);
 	lmnic_nl_dev_add(ld);
 
 	dev_info(dev, "lmnic adapter, serial %016llx, %u vports, state memory %llu MiB\n",
@@ -158,6 +159,7 @@ static void lmnic_remove(struct pci_dev *pdev)
 	struct lmnic_dev *ld = pci_get_drvdata(pdev);
 
 	lmnic_nl_dev_del(ld);
+	lmnic_mig_fini(ld);
 	if (pci_dev_is_disconnected(pdev)) {
 		/* surprise removal: keep what the regions say */
 		set_bit(LMNIC_F_DEAD, &ld->flags);

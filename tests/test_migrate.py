@@ -1,0 +1,424 @@
+"""Live migration of a vport's adapter state between two guests' adapters.
+
+Guest A is the source host, B the destination, P a peer that talks to the
+migrating vport (vport 1, eth1, the "VM" address 10.32.0.100) while it
+moves. The agents talk TLS over vport 0 (10.31.0.0/24). The migrating
+vport's guest-side stack stays where it is: what moves is the adapter state
+(MAC, filters, RSS, queues, counters, offloaded connections), and with it
+the peer's traffic.
+"""
+
+import json
+import re
+import time
+
+import pytest
+
+from testbed.paths import KERNELS
+
+PCI = "0000:00:01.0"
+VM = "10.32.0.100"
+MGMT = {"a": "10.31.0.1", "b": "10.31.0.2", "p": "10.31.0.3"}
+CONNS = {"debug-6.12": 300}         # offloaded on the migrating vport; else 2000
+PSK = "/tmp/mig.psk"
+MIGRATE_KERNELS = [k for k in KERNELS if k != "stock-6.1"]
+
+
+def stats(g, dev):
+    out = g.run(f"ethtool -S {dev}")
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r"^\s+(\S+): (\d+)$", out, re.M)}
+
+
+def prepare(g, side, vm_addr=True):
+    """Load lmnic; eth0 on the management net, eth1 the migrating vport.
+    IPv6 is off on eth1 so that only the test's traffic moves its
+    counters."""
+    g.run("rmmod lmnic 2>/dev/null; insmod /lmnic/lmnic.ko")
+    # each address is answered for only on its own vport
+    g.run("sysctl -qw net.ipv4.conf.all.arp_ignore=1")
+    g.run(f"ip link set eth0 up && ip addr add {MGMT[side]}/24 dev eth0")
+    g.run("sysctl -qw net.ipv6.conf.eth1.disable_ipv6=1 && ip link set eth1 up")
+    if side == "p":
+        g.run("ip addr add 10.32.0.3/24 dev eth1")
+    elif vm_addr:
+        if side == "b":
+            # the VM's address lives here too, silent until the VM arrives
+            g.run("sysctl -qw net.ipv4.conf.eth1.arp_ignore=8")
+        g.run(f"ip addr add {VM}/24 dev eth1")
+    g.run("printf '%s' 5f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+          f" > {PSK} && chmod 600 {PSK}")
+
+
+def status(g, dev="eth1", digest=False):
+    out = g.run(f"lmnic-migrate status {dev} --json{' --digest' if digest else ''}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def result(text):
+    """The final JSON result line of an agent's --json output."""
+    for line in reversed(text.strip().splitlines()):
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            continue
+        if doc.get("event") == "result":
+            return doc
+    raise AssertionError(f"no result in agent output:\n{text}")
+
+
+def conn_list(g, vport=1):
+    """Count and SHA-256 of a vport's connections (ids, tuples, actions,
+    owners), without their counters."""
+    out = g.run(f"lmnic-conn list {PCI}/{vport} | sed 's/ packets .*//' | sort > /tmp/cl; "
+                "wc -l < /tmp/cl; sha256sum < /tmp/cl").split()
+    return int(out[0]), out[1]
+
+
+def receive_bg(b, extra="", out="/tmp/recv.json"):
+    b.run(f"lmnic-migrate receive eth1 --listen {MGMT['b']}:4444 --psk-file {PSK} "
+          f"--json {extra} > {out} 2>/tmp/recv.err & echo $! > /tmp/recv.pid")
+    # listening before the source connects
+    for _ in range(50):
+        if b.run_rc("grep -q listening /tmp/recv.err /tmp/recv.json")[0] == 0:
+            return
+        time.sleep(0.1)
+
+
+def wait_pid(g, pidfile, timeout=120):
+    g.run(f"p=$(cat {pidfile}); i=0; while kill -0 $p 2>/dev/null && "
+          f"[ $i -lt {timeout * 10} ]; do sleep 0.1; i=$((i+1)); done", timeout=timeout + 30)
+
+
+@pytest.fixture(scope="module", params=MIGRATE_KERNELS)
+def trio(pool, request):
+    k = request.param
+    names = {s: f"mig-{s}-{k}" for s in ("a", "b", "p")}
+    guests = pool.boot({n: (k, {}) for n in names.values()})
+    g = {s: guests[n] for s, n in names.items()}
+    for s in ("a", "b", "p"):
+        prepare(g[s], s)
+    g["p"].run(f"ping -c 1 -W 5 {VM} || ping -c 1 -W 5 {VM}")
+    g["a"].run(f"ping -c 1 -W 5 {MGMT['b']} || ping -c 1 -W 5 {MGMT['b']}")
+    g["kernel"] = k
+    yield g
+    for n in names.values():
+        pool.drop(n)
+
+
+def test_migrate_under_traffic(trio):
+    """A vport with offloaded connections moves from A to B while P sends it
+    a UDP stream with sequence numbers and a TCP stream: B's state block
+    equals A's but for the host fields (the adapters' digests), counters go
+    on from A's, the connections are all there, and P's traffic reaches B."""
+    a, b, p = trio["a"], trio["b"], trio["p"]
+    n = CONNS.get(trio["kernel"], 2000)
+    a.run(f"lmnic-conn bulk {PCI}/1 {n} {VM}", timeout=300)
+    # and P's UDP stream itself, counted by the adapter
+    a.run(f"lmnic-conn add eth1 udp 10.32.0.3 7001 {VM} 7000 count")
+    conns_a = conn_list(a)
+    assert conns_a[0] == n + 1
+    mac_a = a.run("cat /sys/class/net/eth1/address").strip()
+
+    # receivers for the UDP sequence on both sides, a TCP sink on A
+    for g, f in ((a, "/tmp/seqA"), (b, "/tmp/seqB")):
+        g.run(f"rm -f {f}; socat -u UDP4-RECV:7000,bind={VM} OPEN:{f},creat,append "
+              "</dev/null >/dev/null 2>&1 &")
+    a.run("socat -u TCP4-LISTEN:7100,bind=10.32.0.100,reuseaddr OPEN:/dev/null "
+          "</dev/null >/dev/null 2>&1 &")
+    time.sleep(1)
+    # 200 datagrams a second, each its sequence number
+    p.run(f"(i=0; while [ $i -lt 100000 ]; do echo $i; i=$((i+1)); sleep 0.005; done) | "
+          f"socat -u -b 16 - UDP4:{VM}:7000,sourceport=7001 >/dev/null 2>&1 & echo $! > /tmp/udp.pid")
+    p.run(f"socat -u OPEN:/dev/zero TCP4:{VM}:7100 >/tmp/tcp.out 2>&1 & "
+          "echo $! > /tmp/tcp.pid")
+    time.sleep(3)
+    before = stats(a, "eth1")
+    assert before["port_rx_unicast"] > 100, before
+
+    receive_bg(b, "--verify")
+    rc, out = a.run_rc(f"lmnic-migrate send eth1 --to {MGMT['b']}:4444 "
+                       f"--psk-file {PSK} --verify --json", timeout=300)
+    wait_pid(b, "/tmp/recv.pid")
+    recv = result(b.run("cat /tmp/recv.json"))
+    sent = result(out)
+    assert rc == 0 and sent["ok"], out + b.run("cat /tmp/recv.err")
+    assert recv["ok"], recv
+    b.run("sysctl -qw net.ipv4.conf.eth1.arp_ignore=0")
+
+    # the state: equal digests, the source stays stopped and finished
+    assert sent["source_digest"] == recv["dest_digest"], (sent, recv)
+    assert status(a)["state"] == "finished"
+    assert status(b)["state"] == "running"
+    assert b.run("cat /sys/class/net/eth1/address").strip() == mac_a
+    assert conn_list(b) == conns_a
+    frozen = stats(a, "eth1")
+
+    time.sleep(3)
+    p.run("kill $(cat /tmp/udp.pid) 2>/dev/null; true")
+    time.sleep(1)
+    after = stats(b, "eth1")
+    # counters go on from A's values at the quiesce
+    for key in ("port_rx_unicast", "port_rx_conn_hit"):
+        assert after[key] > frozen[key] >= before[key], (key, before[key],
+                                                         frozen[key], after[key])
+
+    # the UDP stream: A saw the start, B the rest; the gap is the loss window
+    seq_a = [int(x) for x in a.run("cat /tmp/seqA").split()]
+    seq_b = [int(x) for x in b.run("cat /tmp/seqB").split()]
+    assert seq_a and seq_b, (len(seq_a), len(seq_b))
+    assert min(seq_b) > max(seq_a) - 1
+    lost = min(seq_b) - max(seq_a) - 1
+    print(f"migration of {n} connections: downtime {sent['downtime_ms']:.1f} ms, "
+          f"{sent['bytes']} bytes, phases {sent['timings_ms']}; UDP at 200/s: "
+          f"last at A #{max(seq_a)}, first at B #{min(seq_b)}, {lost} lost "
+          f"(~{lost * 5} ms)")
+    assert len(seq_b) > 200
+
+    # TCP: P's segments now reach B (whose stack has no such socket and
+    # resets it); a new TCP stream to the VM address completes at B
+    p.run("kill $(cat /tmp/tcp.pid) 2>/dev/null; true")
+    b.run("rm -f /tmp/tcp.rx; socat -u TCP4-LISTEN:7101,bind=10.32.0.100,reuseaddr "
+          "OPEN:/tmp/tcp.rx,creat </dev/null >/dev/null 2>&1 &")
+    time.sleep(0.5)
+    p.run("dd if=/dev/urandom of=/tmp/blob bs=64k count=32 2>/dev/null")
+    p.run(f"socat -u OPEN:/tmp/blob TCP4:{VM}:7101", timeout=120)
+    time.sleep(1)
+    assert b.run("sha256sum < /tmp/tcp.rx") == p.run("sha256sum < /tmp/blob")
+
+    # the peer's neighbour entry still names the MAC, now B's
+    assert mac_a in p.run(f"ip neigh show {VM}")
+    for g in (a, b):
+        g.run("pkill socat; true")
+
+
+# ---- faults: each gives a clear error and leaves the source as it was ----
+
+FAULTS = [pytest.param("stock-6.12", id="stock-6.12")]
+
+
+def pin_neighbours(x, y):
+    """Static neighbour entries between X and Y's management addresses: no
+    ARP broadcast (which every vport on the segment counts) while a fault
+    test watches the source's state."""
+    for g, h in ((x, y), (y, x)):
+        mac = h.run("cat /sys/class/net/eth0/address").strip()
+        ip = h.run("ip -4 -o addr show eth0").split()[3].split("/")[0]
+        g.run(f"ip neigh replace {ip} lladdr {mac} dev eth0 nud permanent")
+
+
+def fresh(a, b, n=100):
+    """Both sides reloaded; A's vport 1 offloads N connections. Returns A's
+    state digest."""
+    prepare(a, "a")
+    prepare(b, "b")
+    pin_neighbours(a, b)
+    a.run(f"lmnic-conn bulk {PCI}/1 {n} {VM} >/dev/null")
+    st = status(a, digest=True)
+    assert st["state"] == "running" and st["conn_count"] == n
+    return st["digest"]
+
+
+def intact(a, digest, paused=True):
+    """A's vport runs again with the state it had; PAUSED False: it was
+    never stopped at all."""
+    for _ in range(50):
+        st = status(a, digest=True)
+        if st["state"] == "running":
+            break
+        time.sleep(0.2)
+    assert st["state"] == "running", st
+    assert st["digest"] == digest, "the source's state changed"
+    if not paused:
+        assert st["quiesce_ns"] == 0, "the source was paused"
+
+
+def agents(a, b, src_env="", dst_env="", send_extra="", recv_extra=""):
+    """Start receive on B and send on A, both in the background."""
+    b.run(f"rm -f /tmp/recv.*; {dst_env} lmnic-migrate receive eth1 --listen "
+          f"{MGMT['b']}:4444 --psk-file {PSK} {recv_extra} >/tmp/recv.out "
+          "2>/tmp/recv.err & echo $! > /tmp/recv.pid")
+    b.run("i=0; until grep -q listening /tmp/recv.err || [ $i -gt 50 ]; do "
+          "sleep 0.1; i=$((i+1)); done")
+    a.run(f"rm -f /tmp/send.*; ({src_env} lmnic-migrate send eth1 --to "
+          f"{MGMT['b']}:4444 --psk-file {PSK} {send_extra} >/tmp/send.out "
+          "2>/tmp/send.err; echo $? > /tmp/send.rc) & echo $! > /tmp/send.pid")
+
+
+def wait_stall(g, log, phase):
+    rc, out = g.run_rc(f"i=0; until grep -q 'stalled at {phase}' {log} || "
+                       "[ $i -gt 300 ]; do sleep 0.1; i=$((i+1)); done; "
+                       f"grep -q 'stalled at' {log}")
+    assert rc == 0, g.run(f"cat {log} /tmp/send.err /tmp/recv.err 2>&1; true")
+
+
+def send_rc(a, timeout=90):
+    a.run(f"i=0; until [ -s /tmp/send.rc ] || [ $i -gt {timeout * 10} ]; do "
+          "sleep 0.1; i=$((i+1)); done", timeout=timeout + 30)
+    rc = a.run("cat /tmp/send.rc").strip()
+    return int(rc) if rc else None, a.run("cat /tmp/send.err")
+
+
+SRC_PHASES = ["handshake", "quiesce", "transfer", "restore", "resume"]
+DST_PHASES = ["handshake", "transfer", "restore"]
+
+
+@pytest.mark.parametrize("trio", FAULTS, indirect=True)
+def test_agent_killed_in_each_phase(trio):
+    """SIGKILL of either agent in each phase: the source's vport runs again
+    with its state unchanged, and the destination keeps nothing."""
+    a, b = trio["a"], trio["b"]
+    for phase in SRC_PHASES:
+        digest = fresh(a, b)
+        agents(a, b, src_env=f"LMNIC_MIGRATE_STALL={phase}")
+        wait_stall(a, "/tmp/send.err", phase)
+        a.run("kill -9 $(pidof lmnic-migrate)")
+        if phase == "handshake":        # it never connected
+            b.run("kill $(cat /tmp/recv.pid)")
+        wait_pid(b, "/tmp/recv.pid", 60)
+        b.run("kill -9 $(cat /tmp/recv.pid) 2>/dev/null; true")
+        intact(a, digest, paused=phase not in ("handshake", "quiesce"))
+        assert status(b)["conn_count"] == 0, f"source killed at {phase}"
+        assert status(b)["state"] == "running"
+        print(f"source killed at {phase}: destination said "
+              f"{b.run('tail -1 /tmp/recv.err').strip()}")
+    for phase in DST_PHASES:
+        digest = fresh(a, b)
+        agents(a, b, dst_env=f"LMNIC_MIGRATE_STALL={phase}", send_extra="--timeout 20")
+        wait_stall(b, "/tmp/recv.err", phase)
+        b.run("kill -9 $(cat /tmp/recv.pid)")
+        rc, err = send_rc(a)
+        assert rc in (3, 5), (phase, rc, err)
+        intact(a, digest, paused=phase != "handshake")
+        for _ in range(20):
+            if status(b)["state"] == "running":
+                break
+            time.sleep(0.2)
+        assert status(b)["state"] == "running" and status(b)["conn_count"] == 0
+        print(f"destination killed at {phase}: source exit {rc}: {err.splitlines()[-2:]}")
+
+
+@pytest.mark.parametrize("trio", FAULTS, indirect=True)
+def test_connection_cut_times_out_and_rolls_back(trio):
+    a, b = trio["a"], trio["b"]
+    digest = fresh(a, b)
+    agents(a, b, dst_env="LMNIC_MIGRATE_STALL=restore", send_extra="--timeout 5")
+    wait_stall(b, "/tmp/recv.err", "restore")
+    b.run("ip link set eth0 down")
+    try:
+        rc, err = send_rc(a)
+        assert rc == 5 and "timed out" in err, (rc, err)
+        intact(a, digest)
+    finally:
+        b.run("kill -9 $(cat /tmp/recv.pid) 2>/dev/null; ip link set eth0 up")
+
+
+@pytest.mark.parametrize("trio", FAULTS, indirect=True)
+def test_flipped_byte_in_flight(trio):
+    """One byte of a connection slot flipped on the way: the destination
+    refuses the record, the source rolls back."""
+    a, b = trio["a"], trio["b"]
+    digest = fresh(a, b)
+    agents(a, b, src_env="LMNIC_MIGRATE_FLIP=20000")
+    rc, err = send_rc(a)
+    wait_pid(b, "/tmp/recv.pid", 30)
+    assert rc == 6 and "CRC-32C" in err, (rc, err)
+    intact(a, digest)
+    assert status(b)["state"] == "running" and status(b)["conn_count"] == 0
+
+
+def _saved(a, b, digest):
+    """A's vport 1 saved to /tmp/s.lms on B (and resumed on A)."""
+    a.run("lmnic-migrate save eth1 -o /tmp/s.lms && chmod 644 /tmp/s.lms")
+    intact(a, digest)
+    data = a.run("base64 /tmp/s.lms")
+    b.run(f"echo '{data}' | base64 -d > /tmp/s.lms && chmod 644 /tmp/s.lms")
+    return data
+
+
+@pytest.mark.parametrize("trio", FAULTS, indirect=True)
+def test_bad_streams_refused(trio):
+    """Truncated stream, a flipped byte in a file, another layout version,
+    an unprivileged restore: each refused with its reason, the destination
+    unchanged; the good file loads."""
+    import base64
+    import struct
+    a, b = trio["a"], trio["b"]
+    digest = fresh(a, b)
+    raw = base64.b64decode(_saved(a, b, digest))
+
+    def load(path, user=""):
+        rc, out = b.run_rc(f"{user} lmnic-migrate load eth1 -i {path} 2>&1")
+        st = status(b)
+        assert st["state"] == "running" and st["conn_count"] == 0, (path, st)
+        return rc, out
+
+    b.run(f"head -c {len(raw) - 1000} /tmp/s.lms > /tmp/t.lms")
+    rc, out = load("/tmp/t.lms")
+    assert rc != 0 and re.search(r"ends|truncated|trailer", out), out
+
+    b.run("cp /tmp/s.lms /tmp/f.lms; printf '\\377' | "
+          "dd of=/tmp/f.lms bs=1 seek=9000 conv=notrunc 2>/dev/null")
+    rc, out = load("/tmp/f.lms")
+    assert rc != 0 and "CRC-32C" in out, out
+
+    # layout 2, header check recomputed: refused for its layout
+    hdr = bytearray(raw[:64])
+    struct.pack_into("<H", hdr, 8, 2)
+    struct.pack_into("<I", hdr, 60, _crc32c_raw(bytes(hdr[:60])))
+    b.run(f"echo '{base64.b64encode(bytes(hdr) + raw[64:]).decode()}' | "
+          "base64 -d > /tmp/l.lms")
+    rc, out = load("/tmp/l.lms")
+    assert rc != 0 and "layout version: source 2, destination 1" in out, out
+
+    rc, out = load("/tmp/s.lms", "setpriv --reuid 1000 --regid 1000 --clear-groups")
+    assert rc != 0 and "Operation not permitted" in out, out
+
+    rc, out = b.run_rc("lmnic-migrate load eth1 -i /tmp/s.lms 2>&1")
+    assert rc == 0, out
+    assert status(b)["conn_count"] == 100
+
+
+def _crc32c_raw(data):
+    crc = 0xffffffff
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82f63b78 if crc & 1 else 0)
+    return crc
+
+
+@pytest.mark.parametrize("trio", FAULTS, indirect=True)
+def test_busy_destination_refused_before_pause(trio):
+    a, b = trio["a"], trio["b"]
+    digest = fresh(a, b)
+    b.run(f"lmnic-conn add eth1 udp 10.32.0.3 5000 {VM} 6000 count")
+    agents(a, b)
+    rc, err = send_rc(a)
+    wait_pid(b, "/tmp/recv.pid", 30)
+    assert rc == 2 and "busy" in err, (rc, err)
+    intact(a, digest, paused=False)
+
+
+@pytest.mark.parametrize("trio", FAULTS, indirect=True)
+def test_other_vport_size_refused_before_pause(trio, pool):
+    """A destination whose vports are twice as large: refused at the
+    handshake, naming the sizes; a saved image is refused by its kernel."""
+    a, b = trio["a"], trio["b"]
+    c = pool.get("mig-c-stock-6.12", "stock-6.12", lmnic_props="vports=2")
+    try:
+        digest = fresh(a, b)
+        b.run("ip link set eth0 down")      # C stands in at B's address
+        prepare(c, "b")
+        pin_neighbours(a, c)
+        agents(a, c)
+        rc, err = send_rc(a)
+        assert rc == 2 and "size" in err, (rc, err)
+        intact(a, digest, paused=False)
+        c.run("kill $(cat /tmp/recv.pid) 2>/dev/null; true")
+        data = _saved(a, c, digest)
+        rc, out = c.run_rc("lmnic-migrate load eth1 -i /tmp/s.lms 2>&1")
+        assert rc != 0 and "size" in out, out
+    finally:
+        pool.drop("mig-c-stock-6.12")
+        b.run("ip link set eth0 up")
