@@ -51,6 +51,8 @@ static const struct lmnic_stat lmnic_adapter_stats[] = {
 	LMNIC_ACNT(rx_runt),
 	LMNIC_ACNT(rx_wire),
 	LMNIC_ACNT(tx_wire),
+	LMNIC_ACNT(rx_quiesced),
+	LMNIC_ACNT(sm_writes_refused),
 };
 
 #define LMNIC_N_QP_STATS \
