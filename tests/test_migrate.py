@@ -173,7 +173,7 @@ def test_migrate_under_traffic(trio):
           f"{sent['bytes']} bytes, phases {sent['timings_ms']}; the peer's UDP "
           f"sequence: last at A #{max(seq_a)}, first at B #{min(seq_b)}, "
           f"{lost} lost")
-    assert len(seq_b) > 200
+    assert len(seq_b) > 50, len(seq_b)
 
     # TCP: P's segments now reach B (whose stack has no such socket and
     # resets it); a new TCP stream to the VM address completes at B
