@@ -4,11 +4,16 @@
 - device-state downtime (source quiesce -> destination resumed) of a vport
   with 1K, 64K and 256K offloaded connections, moved by lmnic-migrate
   send/receive (TLS 1.3 with a PSK, over the guest's loopback) from vport 1
-  to vport 2 of the same adapter, in the adapter's native image;
+  to vport 2 of the same adapter, in the adapter's native image: with
+  pre-copy (the default: the image travels while the vport runs, the
+  downtime carries the delta) and stop-and-copy (--no-precopy: the whole
+  image inside the downtime);
 - the same state re-applied item by item through the lmnic family on a
   free vport (semantic replay: one conn-add per connection, the requests a
   replaying agent makes; reading them from the source is not counted);
-- extract + restore (quiesce, transfer, restore phases of the agents)
+- extract + restore of the whole image without a network: `lmnic-migrate
+  save` (quiesce, extract into the agent, written to a file in RAM) plus
+  `lmnic-migrate load` (into the kernel, the adapter's checks and LOAD),
   against one memcpy() of the same number of bytes in the same guest
   (lmnic-membench).
 
@@ -41,10 +46,26 @@ def result(text):
     raise RuntimeError(f"no result in:\n{text}")
 
 
-def fresh(g, maxc):
+def fresh(g, maxc, n):
+    """The module reloaded; vport 1 offloads N connections."""
     g.run(f"rmmod lmnic 2>/dev/null; insmod /lmnic/lmnic.ko max_conns={maxc}")
     for v in range(4):
         g.run(f"ip link set eth{v} up")
+    g.run(f"lmnic-conn bulk {PCI}/1 {n} 10.9.1.2 >/dev/null", timeout=1800)
+
+
+def migrate(g, extra=""):
+    """vport 1 -> vport 2 with the agents; the source's result."""
+    g.run(f"lmnic-migrate receive eth2 --listen 127.0.0.1:4444 --psk-file {PSK} "
+          "--json > /tmp/r.json 2>/tmp/r.err & sleep 1")
+    out = g.run(f"lmnic-migrate send eth1 --to 127.0.0.1:4444 --psk-file {PSK} "
+                f"--json {extra}", timeout=1800)
+    g.run("while pidof lmnic-migrate >/dev/null; do sleep 0.1; done", timeout=600)
+    sent = result(out)
+    recv = result(g.run("cat /tmp/r.json"))
+    if not (sent["ok"] and recv["ok"]):
+        raise RuntimeError(f"migration failed: {sent} {recv}")
+    return sent
 
 
 def main():
@@ -61,43 +82,55 @@ def main():
         g = pool.boot({"M": (args.kernel, {"mem_mb": 3072})})["M"]
         g.run("ip link set lo up; printf '%s' "
               "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff "
-              f"> {PSK}")
+              f"> {PSK}; chmod 600 {PSK}")
         for n in sizes:
-            fresh(g, maxc)
-            g.run(f"lmnic-conn bulk {PCI}/1 {n} 10.9.1.2 >/dev/null", timeout=1800)
-
-            # native: the agents move vport 1 to vport 2
-            g.run(f"lmnic-migrate receive eth2 --listen 127.0.0.1:4444 --psk-file {PSK} "
-                  "--json > /tmp/r.json 2>/tmp/r.err & sleep 1")
-            out = g.run(f"lmnic-migrate send eth1 --to 127.0.0.1:4444 --psk-file {PSK} "
-                        "--json", timeout=1800)
-            g.run("while pidof lmnic-migrate >/dev/null; do sleep 0.1; done", timeout=600)
-            sent = result(out)
-            recv = result(g.run("cat /tmp/r.json"))
-            if not (sent["ok"] and recv["ok"]):
-                raise RuntimeError(f"migration failed: {sent} {recv}")
-            t = sent["timings_ms"]
-            xr = t["quiesce"] + t["transfer"] + t["restore"]
-
+            r = {"n": n}
+            # native, pre-copy: the vport runs while its image travels
+            fresh(g, maxc, n)
+            pre = migrate(g)
+            r["pre"] = pre
+            # native, stop and copy: the whole image inside the downtime
+            fresh(g, maxc, n)
+            r["stop"] = migrate(g, "--no-precopy")
+            # extract + restore of the whole image, no network
+            fresh(g, maxc, n)
+            save = result(g.run("lmnic-migrate save eth1 -o /tmp/img --json",
+                                timeout=600))
+            load = result(g.run("lmnic-migrate load eth2 -i /tmp/img --json",
+                                timeout=600))
+            ts, tl = save["timings_ms"], load["timings_ms"]
+            r["extract"] = ts["quiesce"] + ts["transfer"]
+            r["restore"] = tl["restore"]
+            r["bytes"] = save["bytes"]
+            r["memcpy"] = float(g.run(f"lmnic-membench {save['bytes']} 5")
+                                .split()[1]) / 1000
             # replay: the same number of conn-add requests on a free vport
             t0 = time.time()
             g.run(f"lmnic-conn bulk {PCI}/3 {n} 10.9.3.2 >/dev/null", timeout=3600)
-            replay = (time.time() - t0) * 1000
-
-            mem = float(g.run(f"lmnic-membench {sent['bytes']} 5").split()[1]) / 1000
-            rows.append((n, sent["bytes"], sent["downtime_ms"], replay, xr, mem, t))
+            r["replay"] = (time.time() - t0) * 1000
+            rows.append(r)
     finally:
         pool.close()
 
-    print(f"{'conns':>7} {'stream MiB':>10} {'native ms':>10} {'replay ms':>10} "
-          f"{'replay/native':>13} {'extract+restore ms':>18} {'memcpy ms':>9} "
-          f"{'x memcpy':>8}")
-    for n, size, down, replay, xr, mem, t in rows:
-        print(f"{n:>7} {size / 2**20:>10.2f} {down:>10.1f} {replay:>10.0f} "
-              f"{replay / down:>13.1f} {xr:>18.1f} {mem:>9.2f} {xr / mem:>8.1f}")
-    for n, size, down, replay, xr, mem, t in rows:
-        print(f"  {n} connections, phases (ms): " +
-              ", ".join(f"{k} {v:.1f}" for k, v in t.items()))
+    print(f"{'conns':>7} {'image MiB':>9} {'pre-copy ms':>11} {'downtime ms':>11} "
+          f"{'stop&copy ms':>12} {'replay ms':>9} {'replay/native':>13} "
+          f"{'extract+restore ms':>18} {'memcpy ms':>9} {'x memcpy':>8}")
+    for r in rows:
+        down = r["pre"]["downtime_ms"]
+        xr = r["extract"] + r["restore"]
+        print(f"{r['n']:>7} {r['bytes'] / 2**20:>9.2f} "
+              f"{r['pre']['timings_ms']['precopy']:>11.1f} {down:>11.1f} "
+              f"{r['stop']['downtime_ms']:>12.1f} {r['replay']:>9.0f} "
+              f"{r['replay'] / down:>13.1f} {xr:>18.1f} {r['memcpy']:>9.2f} "
+              f"{xr / r['memcpy']:>8.1f}")
+    for r in rows:
+        for mode in ("pre", "stop"):
+            t = r[mode]["timings_ms"]
+            print(f"  {r['n']} connections, {'pre-copy' if mode == 'pre' else 'stop and copy'}"
+                  f" ({r[mode]['bytes']} bytes in the downtime), phases (ms): " +
+                  ", ".join(f"{k} {v:.1f}" for k, v in t.items()))
+        print(f"  {r['n']} connections, extract {r['extract']:.1f} ms, "
+              f"restore {r['restore']:.1f} ms")
 
 
 if __name__ == "__main__":

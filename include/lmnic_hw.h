@@ -280,7 +280,8 @@ struct lmnic_aq_desc {
 			__le32 num_records;
 			__le32 slots;		/* connection slots in the image */
 			__u8 chunk_shift;	/* log2 of the chunk size */
-			__u8 rsvd0[3];
+			__u8 flags;		/* LMNIC_MIGF_* */
+			__u8 rsvd0[2];
 			__le32 detail;		/* LOAD refused: LMNIC_LOADE_*, record */
 			__le32 rsvd1[2];
 		} mig;
@@ -798,6 +799,19 @@ struct lmnic_mig_dir {
 };
 
 #define LMNIC_MIG_DIR_MAX	((4096 - 32) / 8)
+
+/*
+ * lmnic_aq_mig.flags. Pre-copy: QUIESCE with PRECOPY only sizes the image
+ * of a running vport, which keeps running; SAVE with PRECOPY images it and
+ * keeps what it saved. Then QUIESCE with DELTA stops the vport and sizes,
+ * and SAVE with DELTA images, only the table slots that differ from what
+ * was kept: changed and new ones, and those emptied since (a slot record
+ * whose entry is all zeroes). LOAD with DELTA applies such an image on the
+ * one the vport loaded last, still quiesced. RESUME and VPORT_RESET end
+ * either.
+ */
+#define LMNIC_MIGF_PRECOPY	BIT(0)
+#define LMNIC_MIGF_DELTA	BIT(1)
 #define LMNIC_MIG_CHUNK_SHIFT_MIN 12
 #define LMNIC_MIG_CHUNK_SHIFT_MAX 24
 
@@ -818,6 +832,7 @@ enum lmnic_load_error {
 	LMNIC_LOADE_SLOT	= 6,	/* slot out of range, repeated or bad */
 	LMNIC_LOADE_MISSING	= 7,	/* a required record is missing */
 	LMNIC_LOADE_HEADER	= 8,	/* the block header is invalid */
+	LMNIC_LOADE_NO_BASE	= 9,	/* DELTA: no image loaded to apply it on */
 };
 
 /*

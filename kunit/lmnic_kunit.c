@@ -511,6 +511,7 @@ static int lmnic_ts_init(struct kunit *test)
 	t->want.block_size = LMNIC_TS_BLOCK;
 	t->want.capacity = lmnic_sm_conn_capacity(LMNIC_TS_BLOCK);
 	t->want.conn_max = t->want.capacity;
+	t->want.rec_crc = true;
 	test->priv = t;
 	return 0;
 }
@@ -616,6 +617,26 @@ static void lmnic_stream_rejects_crc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 3, t->calls);
 	KUNIT_EXPECT_EQ(test, -EBADMSG, lmnic_ts_run_len(test, t->len, 1));
 	KUNIT_EXPECT_EQ(test, 3, t->calls);
+}
+
+/*
+ * The driver leaves the records' CRC-32C to the adapter's LOAD; the
+ * stream header's, whose fields it uses, it checks itself.
+ */
+static void lmnic_stream_driver_crc(struct kunit *test)
+{
+	struct lmnic_ts *t = test->priv;
+	struct lmnic_img_rec *r;
+
+	lmnic_ts_build_default(test);
+	t->want.rec_crc = false;
+	r = lmnic_ts_rec(t, 3);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	((u8 *)(r + 1))[5] ^= 0x20;
+	KUNIT_EXPECT_EQ(test, 0, lmnic_ts_run(test));
+	lmnic_ts_hdr(t)->conn_count ^= cpu_to_le32(1);
+	KUNIT_EXPECT_EQ(test, -EBADMSG, lmnic_ts_run(test));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(t->st.msg, "stream header: CRC-32C"));
 }
 
 static void lmnic_stream_rejects_rec_len(struct kunit *test)
@@ -795,6 +816,7 @@ static struct kunit_case lmnic_stream_cases[] = {
 	KUNIT_CASE(lmnic_stream_rejects_header),
 	KUNIT_CASE(lmnic_stream_rejects_other_vport),
 	KUNIT_CASE(lmnic_stream_rejects_crc),
+	KUNIT_CASE(lmnic_stream_driver_crc),
 	KUNIT_CASE(lmnic_stream_rejects_rec_len),
 	KUNIT_CASE(lmnic_stream_unknown_records),
 	KUNIT_CASE(lmnic_stream_rejects_slots),

@@ -10,6 +10,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/log.h"
+#include "qemu/madvise.h"
 #include "qemu/module.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
@@ -147,13 +148,19 @@ static void lmnic_realize(PCIDevice *pdev, Error **errp)
     pci_register_bar(pdev, LMNIC_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY,
                      &s->mmio);
 
-    /* Untouched pages of the state memory cost no host memory. */
+    /*
+     * Untouched pages of the state memory cost no host memory. Touched
+     * ones come as huge pages where the host has them: a large connection
+     * table touches most of its pages anyway, and takes 512 times fewer
+     * page faults to fill (a LOAD of 64K connections, for one).
+     */
     s->state_mem = qemu_anon_ram_alloc(s->state_size, NULL, false, false);
     if (!s->state_mem) {
         error_setg(errp, "lmnic: cannot map %" PRIu64 " bytes of state memory",
                    s->state_size);
         goto err_pcie;
     }
+    qemu_madvise(s->state_mem, s->state_size, QEMU_MADV_HUGEPAGE);
     memory_region_init_io(&s->state_region, OBJECT(s), &lmnic_state_ops, s,
                           "lmnic-state", s->state_size);
     pci_register_bar(pdev, LMNIC_BAR_STATE,

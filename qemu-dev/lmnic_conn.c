@@ -49,6 +49,40 @@ static struct lmnic_conn *lmnic_ct_slot(LmnicState *s, unsigned v,
            slot;
 }
 
+/*
+ * CRC-32C as QEMU's crc32c() computes it (from CRC on, result inverted),
+ * with the host's CRC32 instruction where it has one: the adapter checks
+ * and hashes every entry it touches, and checks every image it loads.
+ */
+#ifdef HOST_X86_64
+static uint32_t __attribute__((target("sse4.2")))
+lmnic_crc32c_sse42(uint32_t crc, const uint8_t *p, size_t len)
+{
+    uint64_t c = crc;
+    uint64_t w;
+
+    for (; len >= 8; p += 8, len -= 8) {
+        memcpy(&w, p, sizeof(w));
+        c = __builtin_ia32_crc32di(c, w);
+    }
+    crc = c;
+    for (; len; p++, len--) {
+        crc = __builtin_ia32_crc32qi(crc, *p);
+    }
+    return crc;
+}
+#endif
+
+uint32_t lmnic_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+#ifdef HOST_X86_64
+    if (__builtin_cpu_supports("sse4.2")) {
+        return lmnic_crc32c_sse42(crc, buf, len) ^ 0xffffffff;
+    }
+#endif
+    return crc32c(crc, buf, len);
+}
+
 int64_t lmnic_now_ns(LmnicState *s)
 {
     return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) - s->epoch_ns;
@@ -56,14 +90,14 @@ int64_t lmnic_now_ns(LmnicState *s)
 
 uint32_t lmnic_conn_check(const struct lmnic_conn *c)
 {
-    return crc32c(0xffffffff, (const uint8_t *)c + LMNIC_CONN_CHECK_START,
+    return lmnic_crc32c(0xffffffff, (const uint8_t *)c + LMNIC_CONN_CHECK_START,
                   LMNIC_CONN_CHECK_END - LMNIC_CONN_CHECK_START);
 }
 
 static uint32_t lmnic_ct_hash(LmnicState *s, unsigned v,
                               const struct lmnic_conn_key *k)
 {
-    return crc32c(le32_to_cpu(lmnic_ct_hdr(s, v)->hash_seed),
+    return lmnic_crc32c(le32_to_cpu(lmnic_ct_hdr(s, v)->hash_seed),
                   (const uint8_t *)k, sizeof(*k));
 }
 
@@ -442,26 +476,90 @@ static int64_t lmnic_ct_slot_of(LmnicState *s, unsigned v, uint32_t id)
     return at && at <= s->conn_capacity ? (int64_t)at - 1 : -1;
 }
 
+/* Entries mirrored at once when the whole table is: 32 KiB of region */
+#define LMNIC_HR_BATCH  256
+
+/*
+ * Mirror entries FIRST .. FIRST + N - 1, which sit in one chunk of the
+ * region, from SRC, as lmnic_hr_mirror() does one entry: first every
+ * sequence number goes odd, then the bodies are written, then every number
+ * goes even. A reader that sees the same even number before and after
+ * reading an entry has read it whole.
+ */
+static void lmnic_hr_mirror_batch(LmnicState *s, unsigned v, uint32_t first,
+                                  uint32_t n, const struct lmnic_conn *src,
+                                  struct lmnic_conn *buf)
+{
+    uint64_t base = lmnic_hr_entry_off(s, v, first);
+    size_t len = n * sizeof(*buf);
+    uint32_t i, seq;
+
+    lmnic_hr_read(s, v, base, buf, len);
+    for (i = 0; i < n; i++) {
+        seq = le32_to_cpu(buf[i].seq);
+        buf[i].seq = cpu_to_le32((seq & 1) ? seq + 2 : seq + 1);
+    }
+    lmnic_hr_write(s, v, base, buf, len);
+    smp_wmb();  /* every number odd before any body changes */
+    for (i = 0; i < n; i++) {
+        memcpy((uint8_t *)&buf[i] + sizeof(buf[i].seq),
+               (const uint8_t *)&src[i] + sizeof(src[i].seq),
+               sizeof(buf[i]) - sizeof(buf[i].seq));
+    }
+    lmnic_hr_write(s, v, base, buf, len);
+    smp_wmb();  /* every body in place before a number goes even */
+    for (i = 0; i < n; i++) {
+        buf[i].seq = cpu_to_le32(le32_to_cpu(buf[i].seq) + 1);
+    }
+    lmnic_hr_write(s, v, base, buf, len);
+}
+
 /*
  * Write every connection of the table into vport V's region; with CLEAR,
- * every other entry slot of the region too, as deleted.
+ * every other entry slot of the region too, as deleted. In batches that
+ * stay inside one chunk of the region.
  */
 static void lmnic_hr_mirror_table(LmnicState *s, unsigned v, bool clear)
 {
     uint32_t limit = le32_to_cpu(lmnic_ct_hdr(s, v)->limit);
     uint32_t slots = le32_to_cpu(lmnic_hr_host(s, v)->slots);
-    struct lmnic_conn gone = { 0 };
-    uint32_t id;
+    uint32_t end = clear ? slots : MIN(limit, slots);
+    unsigned shift = lmnic_hr_host(s, v)->chunk_shift;
+    g_autofree struct lmnic_conn *src = g_new(struct lmnic_conn,
+                                              LMNIC_HR_BATCH);
+    g_autofree struct lmnic_conn *buf = g_new(struct lmnic_conn,
+                                              LMNIC_HR_BATCH);
+    uint32_t id, first = 0, n = 0;
 
-    for (id = 0; id < (clear ? slots : limit); id++) {
+    if (!lmnic_hr_registered(s, v)) {
+        return;
+    }
+    for (id = 0; id < end; id++) {
         int64_t slot = lmnic_ct_slot_of(s, v, id);
 
-        if (slot >= 0) {
-            lmnic_hr_mirror_all(s, v, id, lmnic_ct_slot(s, v, slot));
-        } else if (clear) {
-            gone.id = cpu_to_le32(id);
-            lmnic_hr_mirror_all(s, v, id, &gone);
+        if (n && (n == LMNIC_HR_BATCH ||
+                  lmnic_hr_entry_off(s, v, id) >> shift !=
+                  lmnic_hr_entry_off(s, v, first) >> shift ||
+                  (!clear && slot < 0))) {
+            lmnic_hr_mirror_batch(s, v, first, n, src, buf);
+            n = 0;
         }
+        if (!clear && slot < 0) {
+            continue;   /* without CLEAR, other entries stay as they are */
+        }
+        if (!n) {
+            first = id;
+        }
+        if (slot >= 0) {
+            src[n] = *lmnic_ct_slot(s, v, slot);
+        } else {
+            memset(&src[n], 0, sizeof(src[n]));
+            src[n].id = cpu_to_le32(id);
+        }
+        n++;
+    }
+    if (n) {
+        lmnic_hr_mirror_batch(s, v, first, n, src, buf);
     }
 }
 
@@ -618,7 +716,8 @@ uint16_t lmnic_region_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d)
 /*
  * LOAD: the connection table of vport V is replaced. Its header is in
  * place already; the slots come one by one, then the index is complete
- * and the region, if any, gets every entry slot rewritten.
+ * and the region, if any, gets every entry slot rewritten. A DELTA LOAD
+ * REPLACEs slots of the table as it is, without load_begin.
  */
 void lmnic_conn_load_begin(LmnicState *s, unsigned v)
 {
@@ -627,9 +726,14 @@ void lmnic_conn_load_begin(LmnicState *s, unsigned v)
 }
 
 void lmnic_conn_load_slot(LmnicState *s, unsigned v, uint32_t slot,
-                          const struct lmnic_conn *c)
+                          const struct lmnic_conn *c, bool replace)
 {
-    *lmnic_ct_slot(s, v, slot) = *c;
+    struct lmnic_conn *old = lmnic_ct_slot(s, v, slot);
+
+    if (replace && le16_to_cpu(old->flags) == LMNIC_CONNF_VALID) {
+        lmnic_ct_index(s, v)[le32_to_cpu(old->id)] = 0;
+    }
+    *old = *c;
     if (le16_to_cpu(c->flags) & LMNIC_CONNF_VALID) {
         lmnic_ct_index(s, v)[le32_to_cpu(c->id)] = cpu_to_le32(slot + 1);
     }

@@ -143,6 +143,7 @@ static void lmnic_vp_init(LmnicState *s, unsigned v)
     cfg->mtu = cpu_to_le16(1500);
     cfg->num_qp = cpu_to_le16(1);
     lmnic_conn_vp_init(s, v);
+    lmnic_mig_vp_reset(s, v);
 }
 
 /* ---- interrupts -------------------------------------------------------- */
@@ -1277,6 +1278,9 @@ void lmnic_core_unrealize(LmnicState *s)
     unsigned n;
 
     lmnic_conn_unrealize(s);
+    for (n = 0; n < LMNIC_MAX_VPORTS; n++) {
+        lmnic_mig_vp_reset(s, n);
+    }
     for (n = 0; n < LMNIC_MSIX_VECTORS; n++) {
         timer_free(s->vec[n].timer);
         s->vec[n].timer = NULL;

@@ -75,6 +75,10 @@ struct LmnicState {
     uint64_t hr_flushes[LMNIC_MAX_VPORTS];
     uint32_t parity_seen[LMNIC_MAX_VPORTS];     /* slot + 1 reported */
 
+    /* migration: the pre-copy SAVE kept (source), a LOAD done (destination) */
+    struct LmnicMigSnap *mig_snap[LMNIC_MAX_VPORTS];
+    bool mig_base[LMNIC_MAX_VPORTS];
+
     /* BAR2 writes refused (LMNIC_SM_*): one log line per burst */
     bool sm_refused_burst;
     int64_t sm_refused_log_ns;
@@ -128,6 +132,7 @@ void lmnic_vec_raise(LmnicState *s, unsigned n);
 /* lmnic_conn.c */
 int64_t lmnic_now_ns(LmnicState *s);
 uint32_t lmnic_conn_check(const struct lmnic_conn *c);
+uint32_t lmnic_crc32c(uint32_t crc, const void *buf, size_t len);
 void lmnic_conn_vp_init(LmnicState *s, unsigned v);
 uint16_t lmnic_conn_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d);
 uint16_t lmnic_region_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d);
@@ -142,10 +147,11 @@ void lmnic_conn_realize(LmnicState *s);
 void lmnic_conn_unrealize(LmnicState *s);
 void lmnic_conn_load_begin(LmnicState *s, unsigned v);
 void lmnic_conn_load_slot(LmnicState *s, unsigned v, uint32_t slot,
-                          const struct lmnic_conn *c);
+                          const struct lmnic_conn *c, bool replace);
 void lmnic_conn_load_end(LmnicState *s, unsigned v);
 
 /* lmnic_mig.c */
 uint16_t lmnic_mig_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d);
+void lmnic_mig_vp_reset(LmnicState *s, unsigned v);
 
 #endif

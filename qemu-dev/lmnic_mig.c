@@ -13,7 +13,8 @@
 #include "qemu/log.h"
 #include "qemu/bitmap.h"
 #include "qemu/bswap.h"
-#include "qemu/crc32c.h"
+#include "qemu/madvise.h"
+#include "qemu/memalign.h"
 #include "sysemu/dma.h"
 #include "trace.h"
 
@@ -32,6 +33,18 @@ typedef struct LmnicMigIo {
     GChecksum *sum;         /* SAVE: of the bytes written */
     bool failed;            /* a DMA failed */
 } LmnicMigIo;
+
+/*
+ * What a pre-copy SAVE saved of a vport's table: its used slots, ascending,
+ * to compare with at the DELTA save; and the slots found to differ.
+ */
+typedef struct LmnicMigSnap {
+    struct lmnic_img_slot *slot;
+    uint32_t n;
+    uint32_t *delta;        /* QUIESCE with DELTA: slots that differ */
+    uint32_t num_delta;
+    bool have_delta;
+} LmnicMigSnap;
 
 /* A CONN_SLOTS record of an image being loaded. */
 typedef struct LmnicMigSlots {
@@ -171,12 +184,12 @@ static void lmnic_mig_put(LmnicMigIo *io, const void *buf, uint64_t len)
 }
 
 /*
- * CRC-32C from CRC on, without the final inversion: QEMU's crc32c()
+ * CRC-32C from CRC on, without the final inversion: lmnic_crc32c()
  * inverts its result, so undo that.
  */
 static uint32_t lmnic_mig_crc(uint32_t crc, const void *buf, uint32_t len)
 {
-    return crc32c(crc, buf, len) ^ 0xffffffff;
+    return lmnic_crc32c(crc, buf, len) ^ 0xffffffff;
 }
 
 /* A record's check: its header's first 12 bytes, then the payload. */
@@ -206,14 +219,65 @@ static void lmnic_mig_record(LmnicMigIo *io, uint16_t type, uint16_t flags,
 
 /* ---- QUIESCE, SAVE ------------------------------------------------------ */
 
+void lmnic_mig_vp_reset(LmnicState *s, unsigned v)
+{
+    LmnicMigSnap *sn = s->mig_snap[v];
+
+    if (sn) {
+        g_free(sn->slot);
+        g_free(sn->delta);
+        g_free(sn);
+        s->mig_snap[v] = NULL;
+    }
+    s->mig_base[v] = false;
+}
+
+/*
+ * The slots of vport V's table that differ from the pre-copy snapshot:
+ * used ones that are new or changed, and the snapshot's that are empty now.
+ */
+static void lmnic_mig_delta_scan(LmnicState *s, unsigned v, LmnicMigSnap *sn)
+{
+    const struct lmnic_conn *t = lmnic_mig_table(s, v);
+    uint32_t i, k = 0, n = 0;
+
+    g_free(sn->delta);
+    sn->delta = g_new(uint32_t, lmnic_mig_used(s, v) + sn->n);
+    for (i = 0; i < s->conn_capacity; i++) {
+        bool used = lmnic_mig_slot_used(&t[i]);
+
+        if (k < sn->n && le32_to_cpu(sn->slot[k].slot) == i) {
+            if (!used || memcmp(&t[i], &sn->slot[k].conn, sizeof(t[i]))) {
+                sn->delta[n++] = i;
+            }
+            k++;
+        } else if (used) {
+            sn->delta[n++] = i;
+        }
+    }
+    sn->num_delta = n;
+    sn->have_delta = true;
+}
+
 static uint16_t lmnic_mig_quiesce(LmnicState *s, unsigned v,
                                   struct lmnic_aq_desc *d)
 {
+    LmnicMigSnap *sn = s->mig_snap[v];
     uint32_t used, records;
     uint64_t size;
 
-    lmnic_mig_hdr(s, v)->state |= cpu_to_le32(LMNIC_VPS_QUIESCED);
-    used = lmnic_mig_used(s, v);
+    if ((d->p.mig.flags & LMNIC_MIGF_DELTA) && !sn) {
+        return LMNIC_AQS_EINVAL;
+    }
+    if (!(d->p.mig.flags & LMNIC_MIGF_PRECOPY)) {
+        lmnic_mig_hdr(s, v)->state |= cpu_to_le32(LMNIC_VPS_QUIESCED);
+    }
+    if (d->p.mig.flags & LMNIC_MIGF_DELTA) {
+        lmnic_mig_delta_scan(s, v, sn);
+        used = sn->num_delta;
+    } else {
+        used = lmnic_mig_used(s, v);
+    }
     size = lmnic_mig_size(used, &records);
     d->p.mig.image_size = cpu_to_le64(size);
     d->p.mig.num_records = cpu_to_le32(records);
@@ -222,12 +286,28 @@ static uint16_t lmnic_mig_quiesce(LmnicState *s, unsigned v,
     return LMNIC_AQS_OK;
 }
 
+/* Slot I of the table as an image carries it: a slot DELTA emptied is 0s. */
+static void lmnic_mig_img_slot(struct lmnic_img_slot *is, uint32_t i,
+                               const struct lmnic_conn *c)
+{
+    is->slot = cpu_to_le32(i);
+    is->rsvd = 0;
+    if (lmnic_mig_slot_used(c)) {
+        is->conn = *c;
+    } else {
+        memset(&is->conn, 0, sizeof(is->conn));
+    }
+}
+
 static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
                                struct lmnic_aq_desc *d)
 {
     const uint8_t *blk = lmnic_vp_block(s, v);
     const struct lmnic_conn *t = lmnic_mig_table(s, v);
+    uint8_t flags = d->p.mig.flags;
     g_autofree struct lmnic_img_slot *buf = NULL;
+    g_autofree struct lmnic_img_slot *keep = NULL;
+    LmnicMigSnap *sn = s->mig_snap[v];
     uint8_t digest[LMNIC_SHA256_LEN];
     gsize dlen = sizeof(digest);
     uint32_t used, records, i, n = 0, found = 0;
@@ -235,17 +315,34 @@ static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
     LmnicMigIo io;
     uint16_t st;
 
-    if (!lmnic_vp_quiesced(s, v)) {
+    if (flags & ~(LMNIC_MIGF_PRECOPY | LMNIC_MIGF_DELTA) ||
+        flags == (LMNIC_MIGF_PRECOPY | LMNIC_MIGF_DELTA)) {
+        return LMNIC_AQS_EINVAL;
+    }
+    if (flags & LMNIC_MIGF_DELTA) {
+        if (!sn || !sn->have_delta) {
+            return LMNIC_AQS_EINVAL;
+        }
+        if (!lmnic_vp_quiesced(s, v)) {
+            return LMNIC_AQS_EBUSY;
+        }
+    } else if (!(flags & LMNIC_MIGF_PRECOPY) && !lmnic_vp_quiesced(s, v)) {
         return LMNIC_AQS_EBUSY;
     }
     st = lmnic_mig_dir(s, d, &io);
     if (st) {
         return st;
     }
-    used = lmnic_mig_used(s, v);
+    used = (flags & LMNIC_MIGF_DELTA) ? sn->num_delta : lmnic_mig_used(s, v);
     size = lmnic_mig_size(used, &records);
     if (((uint64_t)io.num_chunks << io.shift) < size) {
         return LMNIC_AQS_ENOSPC;
+    }
+    if (flags & LMNIC_MIGF_PRECOPY) {
+        keep = g_try_new(struct lmnic_img_slot, MAX(used, 1));
+        if (!keep) {
+            return LMNIC_AQS_ENOSPC;
+        }
     }
 
     io.sum = g_checksum_new(G_CHECKSUM_SHA256);
@@ -260,14 +357,21 @@ static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
                          e->type, blk + e->offset, e->size);
     }
     buf = g_new(struct lmnic_img_slot, LMNIC_IMG_SLOTS_PER_REC);
-    for (i = 0; i < s->conn_capacity && found < used && !io.failed; i++) {
-        if (!lmnic_mig_slot_used(&t[i])) {
+    for (i = 0; found < used && !io.failed; i++) {
+        uint32_t slot = i;
+
+        if (flags & LMNIC_MIGF_DELTA) {
+            slot = sn->delta[i];
+        } else if (i >= s->conn_capacity) {
+            break;
+        } else if (!lmnic_mig_slot_used(&t[i])) {
             continue;
         }
+        lmnic_mig_img_slot(&buf[n], slot, &t[slot]);
+        if (keep) {
+            keep[found] = buf[n];
+        }
         found++;
-        buf[n].slot = cpu_to_le32(i);
-        buf[n].rsvd = 0;
-        buf[n].conn = t[i];
         if (++n == LMNIC_IMG_SLOTS_PER_REC) {
             lmnic_mig_record(&io, LMNIC_REC_CONN_SLOTS, 0, n, buf,
                              n * sizeof(*buf));
@@ -290,6 +394,14 @@ static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
                       sizeof(digest)) != MEMTX_OK) {
         trace_lmnic_mig_save(v, size, records, used, LMNIC_AQS_EIO);
         return LMNIC_AQS_EIO;
+    }
+    if (flags & LMNIC_MIGF_PRECOPY) {
+        /* what DELTA compares with: this image's slots */
+        lmnic_mig_vp_reset(s, v);
+        sn = g_new0(LmnicMigSnap, 1);
+        sn->slot = g_steal_pointer(&keep);
+        sn->n = used;
+        s->mig_snap[v] = sn;
     }
     d->p.mig.image_size = cpu_to_le64(size);
     d->p.mig.num_records = cpu_to_le32(records);
@@ -465,14 +577,104 @@ static unsigned lmnic_mig_check_conn(LmnicState *s, LmnicMigImage *im,
     return 0;
 }
 
-/* Write a checked image into vport V's block. */
-static void lmnic_mig_apply(LmnicState *s, unsigned v,
-                            const LmnicMigImage *im)
+/*
+ * The connection table of a DELTA image on vport V's table as it is:
+ * 0 or LMNIC_LOADE_*. Each slot of the image replaces the slot there, or
+ * empties it (flags 0); the table that results must be whole: ids unique
+ * and below the limit, counts as the image's table header says.
+ */
+static unsigned lmnic_mig_check_delta(LmnicState *s, unsigned v,
+                                      LmnicMigImage *im, uint32_t *rec)
+{
+    const struct lmnic_sm_conn_hdr *h = (const void *)im->sec[LMNIC_SEC_CONN];
+    const struct lmnic_sm_conn_hdr *ch =
+        (const void *)(lmnic_vp_block(s, v) + LMNIC_SM_OFF_CONN);
+    const struct lmnic_conn *t = lmnic_mig_table(s, v);
+    const __le32 *index = (const void *)(lmnic_vp_block(s, v) +
+                                         LMNIC_SM_OFF_CONN_INDEX);
+    uint32_t limit = le32_to_cpu(h->limit), cur = le32_to_cpu(ch->limit);
+    uint32_t valid = le32_to_cpu(ch->count);
+    uint32_t tomb = le32_to_cpu(ch->tombstones), i, j, id;
+    g_autofree unsigned long *ids = NULL;
+    int64_t prev = -1;
+
+    *rec = im->sec_rec[LMNIC_SEC_CONN];
+    if (le32_to_cpu(h->capacity) != s->conn_capacity || !limit ||
+        limit > s->conn_capacity || cur > s->conn_capacity) {
+        return LMNIC_LOADE_SIZE;
+    }
+    /* the ids in use now, less those of the slots the image replaces */
+    ids = bitmap_new(s->conn_capacity);
+    for (id = 0; id < cur; id++) {
+        if (le32_to_cpu(index[id])) {
+            set_bit(id, ids);
+        }
+    }
+    for (i = 0; i < im->slots->len; i++) {
+        const LmnicMigSlots *cs = &g_array_index(im->slots, LmnicMigSlots, i);
+
+        *rec = cs->rec;
+        for (j = 0; j < cs->n; j++) {
+            uint32_t slot = le32_to_cpu(cs->slot[j].slot);
+            uint16_t old;
+
+            if ((int64_t)slot <= prev || slot >= s->conn_capacity) {
+                return LMNIC_LOADE_SLOT;
+            }
+            prev = slot;
+            old = le16_to_cpu(t[slot].flags);
+            if (old == LMNIC_CONNF_VALID) {
+                if (le32_to_cpu(t[slot].id) < s->conn_capacity) {
+                    clear_bit(le32_to_cpu(t[slot].id), ids);
+                }
+                valid--;
+            } else if (old == LMNIC_CONNF_TOMB) {
+                tomb--;
+            }
+        }
+    }
+    /* then theirs */
+    for (i = 0; i < im->slots->len; i++) {
+        const LmnicMigSlots *cs = &g_array_index(im->slots, LmnicMigSlots, i);
+
+        *rec = cs->rec;
+        for (j = 0; j < cs->n; j++) {
+            const struct lmnic_conn *c = &cs->slot[j].conn;
+            uint16_t flags = le16_to_cpu(c->flags);
+
+            id = le32_to_cpu(c->id);
+            if (!flags) {
+                if (!buffer_is_zero(c, sizeof(*c))) {
+                    return LMNIC_LOADE_SLOT;
+                }
+            } else if (flags == LMNIC_CONNF_TOMB) {
+                tomb++;
+            } else if (flags != LMNIC_CONNF_VALID || id >= limit ||
+                       test_and_set_bit(id, ids) ||
+                       lmnic_conn_check(c) != le32_to_cpu(c->check)) {
+                return LMNIC_LOADE_SLOT;
+            } else {
+                valid++;
+            }
+        }
+    }
+    *rec = im->sec_rec[LMNIC_SEC_CONN];
+    if (le32_to_cpu(h->count) != valid || le32_to_cpu(h->tombstones) != tomb ||
+        find_next_bit(ids, s->conn_capacity, limit) < s->conn_capacity) {
+        return LMNIC_LOADE_SLOT;
+    }
+    im->num_slots = valid + tomb;
+    return 0;
+}
+
+/* The fixed part of a checked image into vport V's block. */
+static void lmnic_mig_apply_fixed(LmnicState *s, unsigned v,
+                                  const LmnicMigImage *im)
 {
     uint8_t *blk = lmnic_vp_block(s, v);
     g_autofree uint8_t *fixed = g_malloc0(LMNIC_SM_FIXED_END);
     struct lmnic_sm_vport_hdr *h = (void *)fixed;
-    unsigned i, j;
+    unsigned i;
 
     /* the header as the image has it, but this vport's index and state */
     *h = *im->hdr;
@@ -486,14 +688,24 @@ static void lmnic_mig_apply(LmnicState *s, unsigned v,
                blk + e->offset : im->sec[e->type], e->size);
     }
     memcpy(blk, fixed, LMNIC_SM_FIXED_END);
+}
 
-    lmnic_conn_load_begin(s, v);
+/* Write a checked image into vport V's block. */
+static void lmnic_mig_apply(LmnicState *s, unsigned v,
+                            const LmnicMigImage *im, bool delta)
+{
+    unsigned i, j;
+
+    lmnic_mig_apply_fixed(s, v, im);
+    if (!delta) {
+        lmnic_conn_load_begin(s, v);
+    }
     for (i = 0; i < im->slots->len; i++) {
         const LmnicMigSlots *cs = &g_array_index(im->slots, LmnicMigSlots, i);
 
         for (j = 0; j < cs->n; j++) {
             lmnic_conn_load_slot(s, v, le32_to_cpu(cs->slot[j].slot),
-                                 &cs->slot[j].conn);
+                                 &cs->slot[j].conn, delta);
         }
     }
     lmnic_conn_load_end(s, v);
@@ -508,17 +720,58 @@ static uint16_t lmnic_mig_refuse(struct lmnic_aq_desc *d, unsigned why,
                                        LMNIC_AQS_EBADIMAGE;
 }
 
-static uint16_t lmnic_mig_load_image(LmnicState *s, unsigned v,
-                                     struct lmnic_aq_desc *d, uint64_t size)
+/* LOAD: the image in IMG, read from the host; check all of it, then apply */
+static uint16_t lmnic_mig_load_buf(LmnicState *s, unsigned v,
+                                   struct lmnic_aq_desc *d, LmnicMigIo *io,
+                                   uint8_t *img, uint64_t size)
 {
-    g_autofree uint8_t *img = NULL;
+    bool delta = d->p.mig.flags & LMNIC_MIGF_DELTA;
     uint8_t digest[LMNIC_SHA256_LEN];
     gsize dlen = sizeof(digest);
     LmnicMigImage im = { 0 };
     GChecksum *sum;
-    LmnicMigIo io;
     uint32_t rec = 0;
     unsigned why;
+
+    lmnic_mig_dma(io, img, size, DMA_DIRECTION_TO_DEVICE);
+    if (io->failed) {
+        return LMNIC_AQS_EIO;
+    }
+
+    /* each record first, so that a damaged one is named; then the whole */
+    im.slots = g_array_new(false, false, sizeof(LmnicMigSlots));
+    why = lmnic_mig_walk(s, img, size, &im, &rec);
+    if (!why) {
+        sum = g_checksum_new(G_CHECKSUM_SHA256);
+        g_checksum_update(sum, img, size);
+        g_checksum_get_digest(sum, digest, &dlen);
+        g_checksum_free(sum);
+        if (memcmp(digest, io->sha256, sizeof(digest))) {
+            why = LMNIC_LOADE_DIGEST;
+            rec = 0;
+        }
+    }
+    if (!why) {
+        why = delta ? lmnic_mig_check_delta(s, v, &im, &rec) :
+                      lmnic_mig_check_conn(s, &im, &rec);
+    }
+    if (why) {
+        g_array_free(im.slots, true);
+        return lmnic_mig_refuse(d, why, rec);
+    }
+    lmnic_mig_apply(s, v, &im, delta);
+    s->mig_base[v] = true;
+    d->p.mig.num_records = cpu_to_le32(im.records);
+    d->p.mig.slots = cpu_to_le32(im.num_slots);
+    g_array_free(im.slots, true);
+    return LMNIC_AQS_OK;
+}
+
+static uint16_t lmnic_mig_load_image(LmnicState *s, unsigned v,
+                                     struct lmnic_aq_desc *d, uint64_t size)
+{
+    LmnicMigIo io;
+    uint8_t *img;
     uint16_t st;
 
     st = lmnic_mig_dir(s, d, &io);
@@ -531,37 +784,15 @@ static uint16_t lmnic_mig_load_image(LmnicState *s, unsigned v,
     if (((uint64_t)io.num_chunks << io.shift) < size) {
         return LMNIC_AQS_EINVAL;
     }
-    img = g_try_malloc(size);
+    /* the adapter's staging memory: in huge pages where the host has them */
+    img = qemu_try_memalign(QEMU_VMALLOC_ALIGN, size);
     if (!img) {
         return LMNIC_AQS_ENOSPC;
     }
-    lmnic_mig_dma(&io, img, size, DMA_DIRECTION_TO_DEVICE);
-    if (io.failed) {
-        return LMNIC_AQS_EIO;
-    }
-
-    sum = g_checksum_new(G_CHECKSUM_SHA256);
-    g_checksum_update(sum, img, size);
-    g_checksum_get_digest(sum, digest, &dlen);
-    g_checksum_free(sum);
-    if (memcmp(digest, io.sha256, sizeof(digest))) {
-        return lmnic_mig_refuse(d, LMNIC_LOADE_DIGEST, 0);
-    }
-
-    im.slots = g_array_new(false, false, sizeof(LmnicMigSlots));
-    why = lmnic_mig_walk(s, img, size, &im, &rec);
-    if (!why) {
-        why = lmnic_mig_check_conn(s, &im, &rec);
-    }
-    if (why) {
-        g_array_free(im.slots, true);
-        return lmnic_mig_refuse(d, why, rec);
-    }
-    lmnic_mig_apply(s, v, &im);
-    d->p.mig.num_records = cpu_to_le32(im.records);
-    d->p.mig.slots = cpu_to_le32(im.num_slots);
-    g_array_free(im.slots, true);
-    return LMNIC_AQS_OK;
+    qemu_madvise(img, size, QEMU_MADV_HUGEPAGE);
+    st = lmnic_mig_load_buf(s, v, d, &io, img, size);
+    qemu_vfree(img);
+    return st;
 }
 
 static uint16_t lmnic_mig_load(LmnicState *s, unsigned v,
@@ -575,6 +806,12 @@ static uint16_t lmnic_mig_load(LmnicState *s, unsigned v,
         return LMNIC_AQS_EBUSY;
     }
     d->p.mig.detail = 0;
+    if (d->p.mig.flags & ~LMNIC_MIGF_DELTA) {
+        return LMNIC_AQS_EINVAL;
+    }
+    if ((d->p.mig.flags & LMNIC_MIGF_DELTA) && !s->mig_base[v]) {
+        return lmnic_mig_refuse(d, LMNIC_LOADE_NO_BASE, 0);
+    }
     st = lmnic_mig_load_image(s, v, d, size);
     detail = le32_to_cpu(d->p.mig.detail);
     trace_lmnic_mig_load(v, size, st, FIELD_GET(LMNIC_LOADE_REASON, detail),
@@ -587,6 +824,7 @@ static uint16_t lmnic_mig_load(LmnicState *s, unsigned v,
 static uint16_t lmnic_mig_resume(LmnicState *s, unsigned v)
 {
     lmnic_mig_hdr(s, v)->state &= ~cpu_to_le32(LMNIC_VPS_QUIESCED);
+    lmnic_mig_vp_reset(s, v);
     trace_lmnic_mig_resume(v);
     lmnic_vp_restart(s, v);
     return LMNIC_AQS_OK;

@@ -57,7 +57,7 @@ enum {
 	EX_SIGNAL	= 9,	/* interrupted by a signal, rolled back */
 };
 
-#define PROTO_VERSION	1
+#define PROTO_VERSION	2
 #define PSK_IDENTITY	"lmnic-migrate"
 #define FRAME_MAX	(1U << 20)
 #define RESTORE_CHUNK	65000
@@ -85,6 +85,7 @@ static const char *const frame_names[] = {
 };
 
 #define HELLO_F_VERIFY	1
+#define HELLO_F_PRECOPY	2	/* a pre-copy stream, then the delta */
 
 struct hello {
 	uint32_t proto, stream_version, layout, caps, block_size, capacity;
@@ -97,8 +98,8 @@ struct hello {
 static struct opts {
 	const char *cmd, *dev, *to, *listen, *file;
 	const char *psk_file, *psk_identity, *cert, *key, *ca, *peer_name;
-	int insecure, verify, json, stop, digest, timeout;
-} o = { .psk_identity = PSK_IDENTITY, .timeout = 30 };
+	int insecure, verify, json, stop, digest, timeout, precopy;
+} o = { .psk_identity = PSK_IDENTITY, .timeout = 30, .precopy = 1 };
 
 static volatile sig_atomic_t got_signal;
 
@@ -106,12 +107,12 @@ static volatile sig_atomic_t got_signal;
 static struct result {
 	const char *phase;
 	char error[512];
-	uint64_t bytes, total;
-	double t_handshake, t_quiesce, t_transfer, t_restore, t_resume;
-	double downtime;
+	uint64_t bytes, total, precopy_bytes;
+	double t_handshake, t_precopy, t_quiesce, t_transfer, t_restore;
+	double t_resume, downtime;
 	uint8_t src_digest[32], dst_digest[32], image_sha[32];
 	int has_src_digest, has_dst_digest, has_image;
-} R = { .phase = "setup", .t_handshake = -1, .t_quiesce = -1,
+} R = { .phase = "setup", .t_handshake = -1, .t_precopy = -1, .t_quiesce = -1,
 	.t_transfer = -1, .t_restore = -1, .t_resume = -1, .downtime = -1 };
 
 static double now_ms(void)
@@ -170,21 +171,31 @@ static void error(const char *fmt, ...)
 	say("%s", buf);
 }
 
+static volatile sig_atomic_t stall_go;
+
+static void on_stall_go(int sig)
+{
+	stall_go = 1;
+}
+
 /*
  * Fault-injection point for the test suite: with LMNIC_MIGRATE_STALL=PHASE
  * in the environment the agent stops as it enters PHASE, says so on
  * stderr and waits for a signal (a SIGKILL there is "agent killed in that
- * phase"; SIGINT or SIGTERM go on to the rollback).
+ * phase"; SIGINT or SIGTERM go on to the rollback; SIGUSR1 goes on as if
+ * nothing happened).
  */
 static void stall_point(const char *name)
 {
+	struct sigaction sa = { .sa_handler = on_stall_go };
 	const char *at = getenv("LMNIC_MIGRATE_STALL");
 
 	if (!at || strcmp(at, name))
 		return;
+	sigaction(SIGUSR1, &sa, NULL);
 	fprintf(stderr, "lmnic-migrate: stalled at %s\n", name);
 	fflush(stderr);
-	while (!got_signal)
+	while (!got_signal && !stall_go)
 		pause();
 }
 
@@ -285,6 +296,7 @@ static int result(int code)
 	json_str(stdout, R.error);
 	printf(",\"bytes\":%" PRIu64 ",\"timings_ms\":{", R.bytes);
 	json_ms("handshake", R.t_handshake, &first);
+	json_ms("precopy", R.t_precopy, &first);
 	json_ms("quiesce", R.t_quiesce, &first);
 	json_ms("transfer", R.t_transfer, &first);
 	json_ms("restore", R.t_restore, &first);
@@ -292,6 +304,8 @@ static int result(int code)
 	printf("}");
 	if (R.downtime >= 0)
 		printf(",\"downtime_ms\":%.3f", R.downtime);
+	if (R.t_precopy >= 0)
+		printf(",\"precopy_bytes\":%" PRIu64, R.precopy_bytes);
 	if (R.has_src_digest) {
 		hex(h, R.src_digest, 32);
 		printf(",\"source_digest\":\"%s\"", h);
@@ -319,6 +333,7 @@ static const char *const state_names[] = {
 	[LMNIC_MIG_STATE_RESTORING] = "restoring",
 	[LMNIC_MIG_STATE_LOADED] = "loaded",
 	[LMNIC_MIG_STATE_DISABLED] = "disabled",
+	[LMNIC_MIG_STATE_PRECOPY] = "precopy",
 };
 
 static const char *state_name(uint32_t s)
@@ -498,6 +513,7 @@ struct extract {
 	void *priv;
 	uint64_t off, total;
 	double t_first;
+	int precopy;		/* the vport keeps running: a pre-copy image */
 	int err;		/* the sink's, negative; dump continues, drained */
 	int ex_code;		/* the exit code the sink failure means */
 	uint8_t tail[sizeof(struct lmnic_mig_trailer)];
@@ -558,6 +574,10 @@ static int extract(struct extract *x)
 
 	if (!msg)
 		return -ENODEV;
+	if (x->precopy && nla_put_flag(msg, LMNIC_A_MIG_PRECOPY)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
 	err = lmnic_nl_run(&nl, msg, extract_cb, x);
 	if (err)
 		return err;
@@ -586,14 +606,10 @@ static int check_emit(void *priv, const void *data, __u32 len)
 	return EVP_DigestUpdate(c->md, data, len) == 1 ? 0 : -ENOMEM;
 }
 
-static int checker_init(struct checker *c, const struct mig_status *s)
+/* Everything, the records' CRC-32C and the SHA-256 too, against WANT. */
+static int checker_init(struct checker *c, struct lmnic_stream_want want)
 {
-	struct lmnic_stream_want want = {
-		.layout = s->layout, .caps = s->caps,
-		.block_size = s->block_size, .capacity = s->capacity,
-		.conn_max = s->conn_max,
-	};
-
+	want.rec_crc = true;
 	c->md = EVP_MD_CTX_new();
 	if (!c->md || EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) != 1)
 		return -ENOMEM;
@@ -1269,7 +1285,8 @@ static void hello_from_status(struct hello *h, const struct mig_status *s)
 	h->queues = s->queues;
 	memcpy(h->mac, s->mac, 6);
 	h->stream_size = s->stream_size;
-	h->flags = o.verify ? HELLO_F_VERIFY : 0;
+	h->flags = (o.verify ? HELLO_F_VERIFY : 0) |
+		   (o.precopy ? HELLO_F_PRECOPY : 0);
 }
 
 static int send_hello(struct conn *c, const struct hello *h)
@@ -1427,14 +1444,14 @@ static int cmd_send(void)
 	struct frame f = { 0 };
 	struct mig_status s, sd;
 	struct send_ctx sc = { .c = &c };
-	struct extract x = { .sink = send_sink, .priv = &sc };
+	struct extract x;
 	struct hello h;
 	char host[256], port[32];
 	uint8_t buf[64], *p;
 	const struct lmnic_mig_trailer *tr;
-	double t0, t_down, t, t_go;
+	double t0, t_down = 0, t_pre = 0, t, t_go;
 	SSL_CTX *ctx = NULL;
-	int err, code;
+	int err, code, pass;
 
 	if (split_hostport(o.to, host, sizeof(host), port, sizeof(port), 0)) {
 		error("--to %s: not HOST:PORT", o.to);
@@ -1490,85 +1507,120 @@ static int cmd_send(void)
 		goto out;
 	}
 
-	/* (4) extract: the vport stops here; stream DATA as it comes */
-	phase("quiesce");
-	say("accepted; quiescing %s", o.dev);
-	t_down = now_ms();
-	err = extract(&x);
-	if (x.t_first)
-		R.t_quiesce = x.t_first - t_down;
-	if (err) {
-		if (!x.ex_code || x.ex_code == EX_EXTRACT) {
-			if (!x.ex_code)
-				error("extract: %s", nl_errstr(err));
-			R.phase = x.off ? "transfer" : "quiesce";
-			code = src_rollback(&c, EX_EXTRACT, R.error);
+	/*
+	 * (4) With pre-copy, first the image of the running vport: DATA, END
+	 * with "more", LOADED; then as without: extract (the vport stops
+	 * here; with pre-copy the stream is the delta), DATA as it comes,
+	 * END; (5) the destination restores: LOADED or FAILED.
+	 */
+	for (pass = o.precopy ? 0 : 1; pass < 2; pass++) {
+		int pre = pass == 0;
+
+		memset(&x, 0, sizeof(x));
+		x.sink = send_sink;
+		x.priv = &sc;
+		x.precopy = pre;
+		if (pre) {
+			phase("precopy");
+			say("accepted; pre-copying %s as it runs", o.dev);
+			t_pre = now_ms();
 		} else {
-			R.phase = "transfer";
-			code = src_rollback(&c, x.ex_code, R.error);
+			phase("quiesce");
+			say("%squiescing %s", o.precopy ? "" : "accepted; ",
+			    o.dev);
+			t_down = now_ms();
 		}
-		goto out;
-	}
-	phase("transfer");
-	R.bytes = x.off;
-	if (x.off >= sizeof(x.tail)) {
-		tr = (const void *)x.tail;
-		memcpy(R.image_sha, tr->sha256, 32);
-		R.has_image = 1;
-	}
-	if (o.verify) {
-		err = mig_status(&sd, 1);
-		if (err || !sd.has_digest) {
-			error("verify: source digest: %s", err ? nl_errstr(err) :
-			      "the kernel gave none");
-			code = src_rollback(&c, EX_EXTRACT, R.error);
+		err = extract(&x);
+		if (!pre && x.t_first)
+			R.t_quiesce = x.t_first - t_down;
+		if (err) {
+			if (!x.ex_code || x.ex_code == EX_EXTRACT) {
+				if (!x.ex_code)
+					error("extract: %s", nl_errstr(err));
+				if (!pre)
+					R.phase = x.off ? "transfer" : "quiesce";
+				code = src_rollback(&c, EX_EXTRACT, R.error);
+			} else {
+				if (!pre)
+					R.phase = "transfer";
+				code = src_rollback(&c, x.ex_code, R.error);
+			}
 			goto out;
 		}
-		memcpy(R.src_digest, sd.digest, 32);
-		R.has_src_digest = 1;
-	}
-	p = buf;
-	put64(&p, x.off);
-	*p++ = o.verify;
-	memcpy(p, R.src_digest, 32);
-	p += 32;
-	err = send_frame(&c, F_END, buf, p - buf);
-	t = now_ms();
-	R.t_transfer = t - (x.t_first ? x.t_first : t_down);
-
-	/* (5) the destination restores: LOADED or FAILED */
-	phase("restore");
-	if (!err)
-		err = recv_frame(&c, &f, deadline());
-	if (err) {
-		error("transfer: %s", c.err);
-		code = src_rollback(&c, err == -EINTR ? EX_SIGNAL : EX_TRANSFER,
-				    R.error);
-		goto out;
-	}
-	if (f.type == F_FAILED || f.type == F_REFUSE) {
-		error("the destination failed the restore: %s",
-		      frame_text(&f, &code));
-		code = src_rollback(&c, EX_RESTORE, R.error);
-		goto out;
-	}
-	if (f.type != F_LOADED || f.len < 73) {
-		error("protocol error: %s instead of LOADED", frame_name(f.type));
-		code = src_rollback(&c, EX_TRANSFER, R.error);
-		goto out;
-	}
-	R.t_restore = now_ms() - t;
-	{
-		const uint8_t *q = f.data;
-		uint64_t load_ns = get64(&q);
-
-		if (!R.has_image || memcmp(R.image_sha, q, 32))
-			say("note: the destination's image SHA-256 differs");
-		if (q[32]) {
-			memcpy(R.dst_digest, q + 33, 32);
-			R.has_dst_digest = 1;
+		if (pre) {
+			R.precopy_bytes = x.off;
+		} else {
+			phase("transfer");
+			R.bytes = x.off;
+			if (x.off >= sizeof(x.tail)) {
+				tr = (const void *)x.tail;
+				memcpy(R.image_sha, tr->sha256, 32);
+				R.has_image = 1;
+			}
 		}
-		say("loaded on the destination in %.1f ms", load_ns / 1e6);
+		if (!pre && o.verify) {
+			err = mig_status(&sd, 1);
+			if (err || !sd.has_digest) {
+				error("verify: source digest: %s", err ?
+				      nl_errstr(err) : "the kernel gave none");
+				code = src_rollback(&c, EX_EXTRACT, R.error);
+				goto out;
+			}
+			memcpy(R.src_digest, sd.digest, 32);
+			R.has_src_digest = 1;
+		}
+		p = buf;
+		put64(&p, x.off);
+		*p++ = !pre && o.verify;
+		memcpy(p, R.src_digest, 32);
+		p += 32;
+		*p++ = pre;		/* more: the delta follows */
+		err = send_frame(&c, F_END, buf, p - buf);
+		t = now_ms();
+		if (!pre) {
+			R.t_transfer = t - (x.t_first ? x.t_first : t_down);
+			phase("restore");
+		}
+		if (!err)
+			err = recv_frame(&c, &f, deadline());
+		if (err) {
+			error("transfer: %s", c.err);
+			code = src_rollback(&c, err == -EINTR ? EX_SIGNAL :
+					    EX_TRANSFER, R.error);
+			goto out;
+		}
+		if (f.type == F_FAILED || f.type == F_REFUSE) {
+			error("the destination failed the %srestore: %s",
+			      pre ? "pre-copy " : "", frame_text(&f, &code));
+			code = src_rollback(&c, EX_RESTORE, R.error);
+			goto out;
+		}
+		if (f.type != F_LOADED || f.len < 73) {
+			error("protocol error: %s instead of LOADED",
+			      frame_name(f.type));
+			code = src_rollback(&c, EX_TRANSFER, R.error);
+			goto out;
+		}
+		if (pre) {
+			R.t_precopy = now_ms() - t_pre;
+			say("pre-copied %" PRIu64 " bytes in %.1f ms", x.off,
+			    R.t_precopy);
+			continue;
+		}
+		R.t_restore = now_ms() - t;
+		{
+			const uint8_t *q = f.data;
+			uint64_t load_ns = get64(&q);
+
+			if (!R.has_image || memcmp(R.image_sha, q, 32))
+				say("note: the destination's image SHA-256 differs");
+			if (q[32]) {
+				memcpy(R.dst_digest, q + 33, 32);
+				R.has_dst_digest = 1;
+			}
+			say("loaded on the destination in %.1f ms",
+			    load_ns / 1e6);
+		}
 	}
 	if (o.verify && (!R.has_dst_digest ||
 			 memcmp(R.src_digest, R.dst_digest, 32))) {
@@ -1631,6 +1683,44 @@ out:
 }
 
 /* ---- receive ------------------------------------------------------------ */
+
+/*
+ * The pre-copy stream ended (END with "more"): OFF bytes came; commit them
+ * and answer LOADED. Returns 0, or an error after saying why.
+ */
+static int recv_precopy_end(struct conn *c, const struct frame *f,
+			    uint64_t off, struct restore_reply *rr)
+{
+	const uint8_t *q = f->data;
+	uint8_t buf[80], *p = buf;
+	uint64_t total = get64(&q);
+	int err;
+
+	if (total != off) {
+		error("the source sent %" PRIu64 " pre-copy bytes, END says %"
+		      PRIu64, off, total);
+		return -EPROTO;
+	}
+	err = restore_chunk(off, NULL, 0, 1, rr);
+	if (err) {
+		error("vport-state-restore commit of the pre-copy image: %s",
+		      nl_errstr(err));
+		return err;
+	}
+	say("pre-copy image of %" PRIu64 " bytes loaded in %.1f ms", off,
+	    rr->load_ns / 1e6);
+	put64(&p, rr->load_ns);
+	memcpy(p, rr->sha, 32);
+	p += 32;
+	*p++ = 0;
+	memset(p, 0, 32);
+	p += 32;
+	err = send_frame(c, F_LOADED, buf, p - buf);
+	if (err)
+		error("transfer: %s", c->err);
+	return err;
+}
+
 static int dst_abort(int opened, int code)
 {
 	int err;
@@ -1639,6 +1729,15 @@ static int dst_abort(int opened, int code)
 		return code;
 	err = mig_do(LMNIC_CMD_VPORT_ABORT);
 	if (err) {
+		struct mig_status s;
+
+		/* a refused commit drops the restore itself */
+		if (!mig_status(&s, 0) && s.has_state &&
+		    (s.state == LMNIC_MIG_STATE_RUNNING ||
+		     s.state == LMNIC_MIG_STATE_DISABLED)) {
+			say("destination restore dropped");
+			return code;
+		}
 		error("vport-abort on the destination: %s", nl_errstr(err));
 		return EX_ROLLBACK;
 	}
@@ -1651,7 +1750,6 @@ static int cmd_receive(void)
 	struct conn c = { .fd = -1 };
 	struct frame f = { 0 };
 	struct mig_status d, dd;
-	struct checker chk = { 0 };
 	struct restore_reply rr;
 	struct hello h;
 	char why[400];
@@ -1736,10 +1834,6 @@ static int cmd_receive(void)
 	} else {
 		code = compatible(&h, &d, why, sizeof(why)) ? EX_REFUSED : 0;
 	}
-	if (!code && checker_init(&chk, &d)) {
-		snprintf(why, sizeof(why), "out of memory");
-		code = EX_LOCAL;
-	}
 	if (code) {
 		error("refusing the migration: %s", why);
 		send_text(&c, F_REFUSE, code, why);
@@ -1756,8 +1850,15 @@ static int cmd_receive(void)
 	R.t_handshake = t_acc - t_hs;
 	R.total = h.stream_size;
 
-	/* (5) DATA ... END: check and restore as it comes, commit at END */
-	phase("transfer");
+	/*
+	 * (5) DATA ... END: restore as it comes, commit at END. The kernel
+	 * checks the stream's structure as it takes it, the adapter every
+	 * record's CRC-32C and the image's SHA-256 before it loads. With
+	 * pre-copy, the first stream is of the running source vport: END
+	 * says "more", it is committed and LOADED answered; the delta that
+	 * completes it follows once the source stopped.
+	 */
+	phase(h.flags & HELLO_F_PRECOPY ? "precopy" : "transfer");
 	for (;;) {
 		err = recv_frame(&c, &f, deadline());
 		if (err) {
@@ -1773,6 +1874,19 @@ static int cmd_receive(void)
 			code = dst_abort(opened, code);
 			goto out;
 		}
+		if (f.type == F_END && f.len >= 42 && f.data[41]) {
+			err = recv_precopy_end(&c, &f, off, &rr);
+			opened = 1;
+			if (err)
+				goto restore_failed;
+			R.precopy_bytes = off;
+			R.t_precopy = now_ms() - t_acc;
+			off = 0;
+			t_first = 0;
+			t_acc = now_ms();
+			phase("transfer");
+			continue;
+		}
 		if (f.type == F_END)
 			break;
 		if (f.type != F_DATA) {
@@ -1785,12 +1899,6 @@ static int cmd_receive(void)
 		if (!t_first) {
 			t_first = now_ms();
 			R.t_quiesce = t_first - t_acc;
-		}
-		err = lmnic_stream_feed(&chk.st, f.data, f.len);
-		if (err) {
-			error("stream check at byte %" PRIu64 ": %s", off,
-			      chk.st.msg[0] ? chk.st.msg : strerror(-err));
-			goto restore_failed;
 		}
 		err = restore_data(off, f.data, f.len, 0, &rr);
 		opened = 1;
@@ -1825,10 +1933,6 @@ static int cmd_receive(void)
 	if (total != off) {
 		error("the source sent %" PRIu64 " bytes, END says %" PRIu64,
 		      off, total);
-		goto restore_failed;
-	}
-	if (checker_finish(&chk, why, sizeof(why))) {
-		error("%s", why);
 		goto restore_failed;
 	}
 	err = restore_chunk(off, NULL, 0, 1, &rr);
@@ -1909,33 +2013,64 @@ restore_failed:
 		got_signal = saved;
 	}
 out:
-	checker_free(&chk);
 	free(f.data);
 	conn_close(&c);
 	SSL_CTX_free(ctx);
 	return result(code);
 }
 
-/* ---- save, load --------------------------------------------------------- */
+/* ---- save, load, check --------------------------------------------------- */
+
+/* The whole of o.file, if it can be a stream; NULL after saying why. */
+static uint8_t *read_stream_file(size_t *lenp)
+{
+	uint8_t *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+	int fd;
+
+	fd = open(o.file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		error("%s: %s", o.file, strerror(errno));
+		return NULL;
+	}
+	if ((uint64_t)st.st_size > FILE_MAX ||
+	    (uint64_t)st.st_size < sizeof(struct lmnic_mig_hdr) +
+				   sizeof(struct lmnic_mig_trailer)) {
+		error("%s: %lld bytes is not a migration stream", o.file,
+		      (long long)st.st_size);
+		close(fd);
+		return NULL;
+	}
+	buf = malloc(st.st_size);
+	while (buf && len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + len, st.st_size - len);
+
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			break;
+		}
+		len += n;
+	}
+	close(fd);
+	if (!buf || len != (size_t)st.st_size) {
+		error("%s: %s", o.file, buf ? "short read" : "out of memory");
+		free(buf);
+		return NULL;
+	}
+	*lenp = len;
+	return buf;
+}
 struct save_ctx {
 	int fd;
-	struct checker chk;
-	char why[300];
-	int bad;
 };
 
 static int save_sink(struct extract *x, const void *data, size_t len)
 {
 	struct save_ctx *s = x->priv;
 	const uint8_t *p = data;
-	int err;
 
-	if (!s->bad && (err = lmnic_stream_feed(&s->chk.st, data, len))) {
-		s->bad = 1;
-		snprintf(s->why, sizeof(s->why), "stream check at byte %" PRIu64
-			 ": %s", x->off, s->chk.st.msg[0] ? s->chk.st.msg :
-			 strerror(-err));
-	}
 	while (len) {
 		ssize_t n = write(s->fd, p, len);
 
@@ -1977,24 +2112,12 @@ static int cmd_save(void)
 		error("%s: %s", tmp, strerror(errno));
 		return result(EX_LOCAL);
 	}
-	if (checker_init(&sc.chk, &s)) {
-		error("out of memory");
-		close(sc.fd);
-		unlink(tmp);
-		return result(EX_LOCAL);
-	}
 	phase("quiesce");
 	t_down = now_ms();
 	err = extract(&x);
 	if (x.t_first)
 		R.t_quiesce = x.t_first - t_down;
 	phase("transfer");
-	if (!err && !sc.bad && checker_finish(&sc.chk, sc.why, sizeof(sc.why)))
-		sc.bad = 1;
-	if (!err && sc.bad) {
-		error("the extracted %s", sc.why);
-		err = -EBADMSG;
-	}
 	if (!err && fsync(sc.fd)) {
 		error("%s: %s", tmp, strerror(errno));
 		err = -EIO;
@@ -2008,7 +2131,6 @@ static int cmd_save(void)
 		error("rename %s: %s", o.file, strerror(errno));
 		err = -EIO;
 	}
-	checker_free(&sc.chk);
 	if (err) {
 		if (!R.error[0])
 			error("extract: %s", nl_errstr(err));
@@ -2055,47 +2177,18 @@ static int cmd_save(void)
 
 static int cmd_load(void)
 {
-	struct checker chk = { 0 };
 	struct restore_reply rr;
 	struct mig_status d;
 	struct hello h;
-	struct stat st;
 	char why[400];
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	double t0, t;
-	int fd, err, code;
+	int err, code;
 
-	fd = open(o.file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		error("%s: %s", o.file, strerror(errno));
+	buf = read_stream_file(&len);
+	if (!buf)
 		return result(EX_LOCAL);
-	}
-	if ((uint64_t)st.st_size > FILE_MAX ||
-	    (uint64_t)st.st_size < sizeof(struct lmnic_mig_hdr) +
-				   sizeof(struct lmnic_mig_trailer)) {
-		error("%s: %lld bytes is not a migration stream", o.file,
-		      (long long)st.st_size);
-		close(fd);
-		return result(EX_LOCAL);
-	}
-	buf = malloc(st.st_size);
-	while (buf && len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, st.st_size - len);
-
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			break;
-		}
-		len += n;
-	}
-	close(fd);
-	if (!buf || len != (size_t)st.st_size) {
-		error("%s: %s", o.file, buf ? "short read" : "out of memory");
-		free(buf);
-		return result(EX_LOCAL);
-	}
 	err = mig_status(&d, 0);
 	if (err) {
 		error("status of %s: %s", o.dev, nl_errstr(err));
@@ -2127,23 +2220,7 @@ static int cmd_load(void)
 		free(buf);
 		return result(EX_REFUSED);
 	}
-	if (checker_init(&chk, &d)) {
-		error("out of memory");
-		free(buf);
-		return result(EX_LOCAL);
-	}
-	err = lmnic_stream_feed(&chk.st, buf, len);
-	if (err) {
-		error("%s: stream check: %s", o.file, chk.st.msg[0] ?
-		      chk.st.msg : strerror(-err));
-		code = err == -EINVAL || err == -EPROTO ? EX_REFUSED : EX_RESTORE;
-		goto out;
-	}
-	if (checker_finish(&chk, why, sizeof(why))) {
-		error("%s: %s", o.file, why);
-		code = EX_RESTORE;
-		goto out;
-	}
+	/* the kernel and the adapter check the rest: see cmd_check() */
 	if (got_signal) {
 		error("interrupted by a signal");
 		code = EX_SIGNAL;
@@ -2200,6 +2277,63 @@ static int cmd_load(void)
 	}
 	R.t_resume = now_ms() - t;
 	R.downtime = now_ms() - t0;
+	code = EX_OK;
+out:
+	free(buf);
+	return result(code);
+}
+
+/*
+ * Check a saved stream offline, all of it: what the kernel checks before
+ * a restore, and the records' CRC-32C and the image's SHA-256, which the
+ * adapter checks before it loads. The stream is held against the vport its
+ * own header describes and this tool's layout version.
+ */
+static int cmd_check(void)
+{
+	const struct lmnic_mig_hdr *hdr;
+	struct lmnic_stream_want want;
+	struct checker chk = { 0 };
+	char why[400], h[65];
+	uint8_t *buf;
+	size_t len = 0;
+	int err, code = EX_RESTORE;
+
+	buf = read_stream_file(&len);
+	if (!buf)
+		return result(EX_LOCAL);
+	hdr = (const void *)buf;
+	want = (struct lmnic_stream_want){
+		.layout = LMNIC_LAYOUT_VERSION,
+		.caps = le32toh(hdr->caps),
+		.block_size = le32toh(hdr->block_size),
+		.capacity = le32toh(hdr->capacity),
+		.conn_max = le32toh(hdr->conn_limit),
+	};
+	phase("check");
+	if (checker_init(&chk, want)) {
+		error("out of memory");
+		code = EX_LOCAL;
+		goto out;
+	}
+	err = lmnic_stream_feed(&chk.st, buf, len);
+	if (err) {
+		error("%s: %s", o.file, chk.st.msg[0] ? chk.st.msg :
+		      strerror(-err));
+		goto out;
+	}
+	if (checker_finish(&chk, why, sizeof(why))) {
+		error("%s: %s", o.file, why);
+		goto out;
+	}
+	R.bytes = len;
+	memcpy(R.image_sha, chk.st.trailer.sha256, 32);
+	R.has_image = 1;
+	hex(h, R.image_sha, 32);
+	say("%s: a whole stream: %u records, %u connections, %u of %u slots, "
+	    "layout %u, image sha256 %s", o.file, chk.st.rec_index,
+	    chk.st.conns, chk.st.slots, chk.st.want.capacity,
+	    le16toh(hdr->layout), h);
 	code = EX_OK;
 out:
 	checker_free(&chk);
@@ -2289,9 +2423,11 @@ static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 		"usage: lmnic-migrate send DEV --to HOST:PORT CREDS [--verify] [--timeout SEC]\n"
+		"                          [--no-precopy]\n"
 		"       lmnic-migrate receive DEV --listen [ADDR:]PORT CREDS [--verify] [--timeout SEC]\n"
 		"       lmnic-migrate save DEV -o FILE [--stop]\n"
 		"       lmnic-migrate load DEV -i FILE [--verify]\n"
+		"       lmnic-migrate check -i FILE\n"
 		"       lmnic-migrate status DEV [--digest]\n"
 		"       lmnic-migrate resume DEV | abort DEV\n"
 		"CREDS: --psk-file FILE [--psk-identity ID]\n"
@@ -2326,6 +2462,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "stop", no_argument, NULL, 's' },
 		{ "digest", no_argument, NULL, 'd' },
+		{ "no-precopy", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -2357,6 +2494,7 @@ int main(int argc, char **argv)
 		case 'j': o.json = 1; break;
 		case 's': o.stop = 1; break;
 		case 'd': o.digest = 1; break;
+		case 'p': o.precopy = 0; break;
 		case 'T':
 			o.timeout = strtol(optarg, &end, 10);
 			if (*end || o.timeout <= 0 || o.timeout > 86400) {
@@ -2367,6 +2505,20 @@ int main(int argc, char **argv)
 		case 'h': usage(EX_OK); break;
 		default: usage(EX_LOCAL);
 		}
+	}
+	if (!strcmp(o.cmd, "check")) {
+		if (optind != argc || !o.file) {
+			error("check: -i FILE, and no DEV");
+			usage(EX_LOCAL);
+		}
+		if (o.to || o.listen || o.stop || o.digest || o.verify ||
+		    !o.precopy ||
+		    o.psk_file || o.cert || o.key || o.ca || o.insecure ||
+		    o.peer_name) {
+			error("check: an option that does not apply to it");
+			return EX_LOCAL;
+		}
+		return cmd_check();
 	}
 	if (optind != argc - 1) {
 		error("%s: one DEV expected", o.cmd);
@@ -2398,6 +2550,7 @@ int main(int argc, char **argv)
 	    (o.listen && strcmp(o.cmd, "receive")) ||
 	    (o.stop && strcmp(o.cmd, "save")) ||
 	    (o.digest && strcmp(o.cmd, "status")) ||
+	    (!o.precopy && strcmp(o.cmd, "send")) ||
 	    (!net && (o.psk_file || o.cert || o.key || o.ca || o.insecure ||
 		      o.peer_name))) {
 		error("%s: an option that does not apply to it", o.cmd);

@@ -95,6 +95,7 @@ static int setup(void **state)
 	f->want.block_size = BLOCK;
 	f->want.capacity = lmnic_sm_conn_capacity(BLOCK);
 	f->want.conn_max = f->want.capacity;
+	f->want.rec_crc = true;
 	build_default(f);
 	*state = f;
 	return 0;
@@ -268,7 +269,7 @@ static void test_bad_hdr_fields(void **state)
 	lmnic_sb_seal(f->buf, f->len);
 	assert_int_equal(-EBADMSG, run(f));
 	build_default(f);
-	hdr(f)->flags = htole16(1);
+	hdr(f)->flags = htole16(2);
 	lmnic_sb_seal(f->buf, f->len);
 	assert_int_equal(-EBADMSG, run(f));
 	/* header check */
@@ -338,6 +339,43 @@ static void test_does_not_fit(void **state)
 	assert_int_equal(0, run(f));
 }
 
+/*
+ * A delta (LMNIC_MIG_F_DELTA): slots emptied since the pre-copy image come
+ * as entries of zeroes; a whole image has none.
+ */
+static void test_delta(void **state)
+{
+	static const struct lmnic_sb_slot d[] = {
+		{ .slot = 3, .id = 0, .flags = 0 },
+		{ .slot = 10, .id = 5, .flags = LMNIC_CONNF_VALID },
+	};
+	struct lmnic_sb_params p = { .slots = d, .num_slots = 2 };
+	struct fixture *f = *state;
+
+	build(f, &p);
+	assert_int_equal(-EBADMSG, run(f));
+	expect_msg(f, "slot 3: flags 0x0");
+
+	build(f, &p);
+	hdr(f)->flags = htole16(LMNIC_MIG_F_DELTA);
+	lmnic_sb_seal(f->buf, f->len);
+	assert_int_equal(0, run(f));
+	assert_true(f->st->delta);
+
+	/* the slots still go up, and stay in range */
+	build_default(f);
+	hdr(f)->flags = htole16(LMNIC_MIG_F_DELTA);
+	lmnic_sb_seal(f->buf, f->len);
+	assert_int_equal(0, run(f));
+	build(f, &p);
+	hdr(f)->flags = htole16(LMNIC_MIG_F_DELTA);
+	((struct lmnic_img_slot *)(rec(f, num_recs(f) - 1) + 1))[1].slot =
+		htole32(2);
+	lmnic_sb_seal(f->buf, f->len);
+	assert_int_equal(-EBADMSG, run(f));
+	expect_msg(f, "slot 2 after slot 3");
+}
+
 static void test_payload_crc(void **state)
 {
 	struct fixture *f = *state;
@@ -356,6 +394,14 @@ static void test_payload_crc(void **state)
 	rec(f, 2)->arg ^= htole32(0x100);
 	assert_int_equal(-EBADMSG, run(f));
 	expect_msg(f, "CRC-32C");
+	/* a reader that leaves the records' CRC-32C to the adapter */
+	build_default(f);
+	f->want.rec_crc = false;
+	((uint8_t *)(rec(f, 3) + 1))[5] ^= 0x20;
+	assert_int_equal(0, run(f));
+	hdr(f)->conn_count ^= htole32(1);
+	assert_int_equal(-EBADMSG, run(f));
+	expect_msg(f, "stream header: CRC-32C");
 }
 
 static void test_rec_len_unaligned(void **state)
@@ -659,6 +705,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_block_size_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_does_not_fit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_payload_crc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delta, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rec_len_unaligned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rec_len_too_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rec_past_image, setup, teardown),

@@ -36,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.block_size = FUZZ_BLOCK,
 		.capacity = lmnic_sm_conn_capacity(FUZZ_BLOCK),
 		.conn_max = lmnic_sm_conn_capacity(FUZZ_BLOCK),
+		.rec_crc = true,
 	};
 	uint8_t pat[FUZZ_PATTERN];
 	uint64_t emitted = 0;

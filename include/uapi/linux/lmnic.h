@@ -62,6 +62,9 @@ enum lmnic_err_reason {
  *   vport-resume
  * @LMNIC_MIG_STATE_DISABLED: the vport's netdev is down and nothing is
  *   migrating
+ * @LMNIC_MIG_STATE_PRECOPY: a pre-copy image was extracted; the vport still
+ *   runs, and the next vport-state-extract quiesces it and gives what changed
+ *   since
  */
 enum lmnic_mig_state {
 	LMNIC_MIG_STATE_RUNNING,
@@ -70,6 +73,7 @@ enum lmnic_mig_state {
 	LMNIC_MIG_STATE_RESTORING,
 	LMNIC_MIG_STATE_LOADED,
 	LMNIC_MIG_STATE_DISABLED,
+	LMNIC_MIG_STATE_PRECOPY,
 };
 
 enum {
@@ -162,6 +166,7 @@ enum {
 	LMNIC_A_MIG_SAVE_NS,
 	LMNIC_A_MIG_LOAD_NS,
 	LMNIC_A_MIG_PAD,
+	LMNIC_A_MIG_PRECOPY,
 
 	__LMNIC_A_MIG_MAX,
 	LMNIC_A_MIG_MAX = (__LMNIC_A_MIG_MAX - 1)

@@ -28,7 +28,7 @@ struct lmnic_mig_hdr {
 	__le16 version;			/* LMNIC_MIG_VERSION */
 	__le16 hdr_size;		/* sizeof(struct lmnic_mig_hdr) */
 	__le16 layout;			/* state-memory layout version */
-	__le16 flags;			/* zero */
+	__le16 flags;			/* LMNIC_MIG_F_* */
 	__le32 caps;			/* the source adapter's LMNIC_CAP_* */
 	__le32 block_size;		/* bytes of the vport's state block */
 	__le32 capacity;		/* connection slots in the block */
@@ -51,5 +51,15 @@ struct lmnic_mig_trailer {
 };
 
 #define LMNIC_MIG_HDR_CHECK_LEN	60
+
+/*
+ * hdr.flags. DELTA: the second image of a pre-copy migration, applied on
+ * the first, which the destination loaded while the source still ran: it
+ * carries the vport header and every section whole, and of the connection
+ * table only the slots that changed since the first image, a slot emptied
+ * since as a slot record whose entry is all zeroes. conn_count is of the
+ * whole table the two give.
+ */
+#define LMNIC_MIG_F_DELTA	0x0001
 
 #endif /* _UAPI_LINUX_LMNIC_MIG_H */

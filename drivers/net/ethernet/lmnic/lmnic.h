@@ -39,7 +39,8 @@ struct genl_family;
  * changes are serialised by lmnic_dev.conn_lock.
  */
 struct lmnic_conn_table {
-	struct ida ids;
+	unsigned long *ids;	/* bitmap of the ids in use */
+	u32 id_next;		/* where the next free id is looked for */
 	u32 slots;		/* ids 0 .. slots - 1, one region entry each */
 	u32 count;
 	unsigned int chunk_shift;
@@ -65,6 +66,7 @@ enum lmnic_mig_phase {
 	LMNIC_MIG_FINISHED,	/* handed over; stays stopped */
 	LMNIC_MIG_RESTORING,	/* taking a stream */
 	LMNIC_MIG_LOADED,	/* restored, waiting for resume */
+	LMNIC_MIG_PRECOPY,	/* pre-copy image extracted; the vport runs */
 };
 
 struct lmnic_stream;
@@ -78,6 +80,8 @@ struct lmnic_mig {
 	pid_t owner_pid;
 	bool owner_gone;	/* the socket closed: undo it */
 	bool was_running;
+	bool delta;		/* the image is a pre-copy delta */
+	bool on_base;		/* restoring a delta on a loaded pre-copy */
 	struct lmnic_img img;
 	struct lmnic_stream *st;	/* restore: the stream parser */
 	u64 taken;		/* restore: stream bytes taken */
@@ -308,6 +312,8 @@ void lmnic_conns_fini(struct lmnic_dev *ld);
 int lmnic_region_register(struct lmnic_dev *ld, u16 v);
 struct lmnic_hr_header *lmnic_hr_hdr(struct lmnic_conn_table *ct);
 int lmnic_conn_read(struct lmnic_conn_table *ct, u32 id, struct lmnic_conn *out);
+void lmnic_conn_ids_clear(struct lmnic_conn_table *ct);
+void lmnic_conn_ids_rescan(struct lmnic_conn_table *ct);
 int lmnic_conn_add(struct lmnic_dev *ld, u16 v, const struct lmnic_conn *req,
 		   u32 id, u32 *out_id, struct netlink_ext_ack *extack);
 int lmnic_conn_del(struct lmnic_dev *ld, u16 v, u32 id,
@@ -333,7 +339,8 @@ void lmnic_mig_init(struct lmnic_dev *ld);
 void lmnic_mig_fini(struct lmnic_dev *ld);
 u32 lmnic_mig_uapi_state(struct lmnic_dev *ld, u16 v);
 int lmnic_mig_extract_start(struct lmnic_dev *ld, u16 v, struct net *ns,
-			    u32 portid, struct netlink_ext_ack *extack);
+			    u32 portid, bool precopy,
+			    struct netlink_ext_ack *extack);
 int lmnic_mig_extract_read(struct lmnic_dev *ld, u16 v, struct net *ns,
 			   u32 portid, u64 off, void *dst, u32 len);
 u64 lmnic_mig_stream_size(struct lmnic_dev *ld, u16 v);

@@ -149,6 +149,60 @@ int lmnic_region_register(struct lmnic_dev *ld, u16 v)
 	return err;
 }
 
+/*
+ * Connection ids: a bitmap, searched from after the id last taken, so that
+ * taking ids in a row costs one bit test each.
+ */
+static int lmnic_conn_id_alloc(struct lmnic_conn_table *ct, u32 id)
+{
+	unsigned long i;
+
+	if (id != LMNIC_CONN_ID_ANY) {
+		if (id >= ct->slots)
+			return -ERANGE;
+		return __test_and_set_bit(id, ct->ids) ? -EEXIST : id;
+	}
+	i = find_next_zero_bit(ct->ids, ct->slots, ct->id_next);
+	if (i >= ct->slots)
+		i = find_first_zero_bit(ct->ids, ct->slots);
+	if (i >= ct->slots)
+		return -ENOSPC;
+	__set_bit(i, ct->ids);
+	ct->id_next = i + 1 < ct->slots ? i + 1 : 0;
+	return i;
+}
+
+/* No connection id is in use: under lmnic_dev.conn_lock. */
+void lmnic_conn_ids_clear(struct lmnic_conn_table *ct)
+{
+	bitmap_zero(ct->ids, ct->slots);
+	ct->count = 0;
+	ct->id_next = 0;
+}
+
+/**
+ * lmnic_conn_ids_rescan - the ids in use are those the region holds
+ * @ct: the vport's table, under lmnic_dev.conn_lock, of a vport the
+ *	adapter does not change meanwhile (quiesced, or loaded and stopped)
+ */
+void lmnic_conn_ids_rescan(struct lmnic_conn_table *ct)
+{
+	const struct lmnic_conn *e;
+	u16 flags;
+	u32 id;
+
+	bitmap_zero(ct->ids, ct->slots);
+	for (id = 0; id < ct->slots; id++) {
+		e = lmnic_hr_entry(ct, id);
+		flags = le16_to_cpu(READ_ONCE(e->flags));
+		if ((flags & (LMNIC_CONNF_VALID | LMNIC_CONNF_TOMB)) ==
+		    LMNIC_CONNF_VALID)
+			__set_bit(id, ct->ids);
+	}
+	ct->count = bitmap_weight(ct->ids, ct->slots);
+	ct->id_next = 0;
+}
+
 int lmnic_conns_init(struct lmnic_dev *ld)
 {
 	u32 slots = min(max_conns, ld->conn_capacity);
@@ -168,9 +222,9 @@ int lmnic_conns_init(struct lmnic_dev *ld)
 	for (v = 0; v < ld->num_vports; v++) {
 		struct lmnic_conn_table *ct = &ld->conns[v];
 
-		ida_init(&ct->ids);
 		ct->slots = slots;
-		err = lmnic_region_alloc(ld, ct);
+		ct->ids = bitmap_zalloc(slots, GFP_KERNEL);
+		err = ct->ids ? lmnic_region_alloc(ld, ct) : -ENOMEM;
 		if (!err)
 			err = lmnic_region_register(ld, v);
 		if (err) {
@@ -196,7 +250,8 @@ void lmnic_conns_fini(struct lmnic_dev *ld)
 		if (ct->nchunks && !test_bit(LMNIC_F_DEAD, &ld->flags))
 			lmnic_aq_vport(ld, LMNIC_AQ_REGION_CLEAR, v, NULL, 0);
 		lmnic_region_free(ld, ct);
-		ida_destroy(&ct->ids);
+		bitmap_free(ct->ids);
+		ct->ids = NULL;
 	}
 	if (ld->num_conn_tables)
 		mutex_destroy(&ld->conn_lock);
@@ -264,26 +319,20 @@ int lmnic_conn_add(struct lmnic_dev *ld, u16 v, const struct lmnic_conn *req,
 		err = -ENOSPC;
 		goto out;
 	}
-	if (id == LMNIC_CONN_ID_ANY)
-		err = ida_alloc_max(&ct->ids, ct->slots - 1, GFP_KERNEL);
-	else if (id >= ct->slots)
-		err = -ERANGE;
-	else
-		err = ida_alloc_range(&ct->ids, id, id, GFP_KERNEL);
+	err = lmnic_conn_id_alloc(ct, id);
 	if (err < 0) {
 		if (err == -ERANGE)
 			NL_SET_ERR_MSG_FMT_MOD(extack,
 					       "connection id %u out of range (0 to %u)",
 					       id, ct->slots - 1);
-		else if (err == -ENOSPC)
+		else if (err == -EEXIST)
 			NL_SET_ERR_MSG_FMT_MOD(extack, "connection id %u in use", id);
-		err = err == -ENOSPC && id != LMNIC_CONN_ID_ANY ? -EEXIST : err;
 		goto out;
 	}
 	id = err;
 	err = lmnic_conn_add_locked(ld, v, req, id, extack);
 	if (err)
-		ida_free(&ct->ids, id);
+		__clear_bit(id, ct->ids);
 	else
 		*out_id = id;
 out:
@@ -309,7 +358,7 @@ int lmnic_conn_del(struct lmnic_dev *ld, u16 v, u32 id,
 	mutex_lock(&ld->conn_lock);
 	err = lmnic_aq_cmd(ld, &cmd, NULL, 0);
 	if (!err) {
-		ida_free(&ct->ids, id);
+		__clear_bit(id, ct->ids);
 		ct->count--;
 	} else if (err == -ENOENT) {
 		NL_SET_ERR_MSG_FMT_MOD(extack, "vport %u has no connection %u",

@@ -620,8 +620,7 @@ static int lmnic_recover_locked(struct lmnic_dev *ld)
 		struct lmnic_conn_table *ct = &ld->conns[v];
 		u32 i;
 
-		ida_destroy(&ct->ids);
-		ct->count = 0;
+		lmnic_conn_ids_clear(ct);
 		for (i = 0; i < ct->nchunks; i++)
 			memset(ct->chunk[i], 0, BIT(ct->chunk_shift));
 		err = lmnic_region_register(ld, v);
@@ -631,8 +630,12 @@ static int lmnic_recover_locked(struct lmnic_dev *ld)
 			struct lmnic_conn *c = &saved[v][i];
 			u32 id = le32_to_cpu(c->id);
 
-			if (ida_alloc_range(&ct->ids, id, id, GFP_KERNEL) < 0 ||
-			    lmnic_conn_replay(ld, v, c)) {
+			if (id >= ct->slots || __test_and_set_bit(id, ct->ids)) {
+				lost++;
+				continue;
+			}
+			if (lmnic_conn_replay(ld, v, c)) {
+				__clear_bit(id, ct->ids);
 				lost++;
 				continue;
 			}

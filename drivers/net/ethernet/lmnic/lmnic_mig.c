@@ -183,6 +183,8 @@ static void lmnic_mig_reset(struct lmnic_mig *m, struct lmnic_dev *ld)
 	m->owner_gone = false;
 	m->taken = 0;
 	m->stream_size = 0;
+	m->delta = false;
+	m->on_base = false;
 }
 
 u32 lmnic_mig_uapi_state(struct lmnic_dev *ld, u16 v)
@@ -198,6 +200,8 @@ u32 lmnic_mig_uapi_state(struct lmnic_dev *ld, u16 v)
 		return LMNIC_MIG_STATE_RESTORING;
 	case LMNIC_MIG_LOADED:
 		return LMNIC_MIG_STATE_LOADED;
+	case LMNIC_MIG_PRECOPY:
+		return LMNIC_MIG_STATE_PRECOPY;
 	default:
 		return net && netif_running(net->netdev) ?
 		       LMNIC_MIG_STATE_RUNNING : LMNIC_MIG_STATE_DISABLED;
@@ -244,6 +248,7 @@ static void lmnic_mig_build_hdr(struct lmnic_dev *ld, u16 v, struct lmnic_mig *m
 	h->mtu = cfg.mtu;
 	h->num_qp = cfg.num_qp;
 	h->vport = cpu_to_le16(v);
+	h->flags = cpu_to_le16(m->delta ? LMNIC_MIG_F_DELTA : 0);
 	h->image_size = cmd->p.mig.image_size;
 	h->num_records = cmd->p.mig.num_records;
 	h->check = cpu_to_le32(lmnic_stream_crc32c(~0U, h, LMNIC_MIG_HDR_CHECK_LEN));
@@ -256,51 +261,20 @@ static void lmnic_mig_build_hdr(struct lmnic_dev *ld, u16 v, struct lmnic_mig *m
 	m->stream_size = sizeof(*h) + le64_to_cpu(h->image_size) + sizeof(*t);
 }
 
-/**
- * lmnic_mig_extract_start - quiesce a vport and save its image
- * @ld: adapter
- * @v: vport
- * @ns: the requesting socket's namespace
- * @portid: the requesting socket, which holds the migration
- * @extack: for the reason of a failure
- *
- * A vport already quiesced by the same socket is saved again as it is.
- * Context: takes RTNL.
- * Return: 0 or a negative errno; on failure the vport runs as before.
- */
-int lmnic_mig_extract_start(struct lmnic_dev *ld, u16 v, struct net *ns,
-			    u32 portid, struct netlink_ext_ack *extack)
+/* Size and SAVE an image of vport V with FLAGS (LMNIC_MIGF_*) into m->img. */
+static int lmnic_mig_save(struct lmnic_dev *ld, u16 v, u8 flags,
+			  struct netlink_ext_ack *extack)
 {
 	struct lmnic_mig *m = &ld->mig[v];
 	struct lmnic_aq_desc cmd;
-	bool quiesced = false;
-	u64 t0, size;
+	u64 t0 = ktime_get_ns(), size;
 	int err;
 
-	rtnl_lock();
-	if (m->state == LMNIC_MIG_QUIESCED && lmnic_mig_owned_by(m, ns, portid)) {
-		lmnic_img_free(ld, &m->img);
-	} else if (m->state != LMNIC_MIG_NONE) {
-		NL_SET_ERR_MSG_FMT(extack, "vport %u is being migrated (pid %d)",
-				   v, m->owner_pid);
-		err = -EBUSY;
-		goto out;
-	} else {
-		t0 = ktime_get_ns();
-		err = lmnic_mig_quiesce(ld, v, &cmd);
-		if (err) {
-			NL_SET_ERR_MSG_FMT(extack, "the adapter cannot quiesce vport %u: %d",
-					   v, err);
-			goto out;
-		}
-		m->quiesce_ns = ktime_get_ns() - t0;
-		quiesced = true;
-		m->state = LMNIC_MIG_QUIESCED;
-		lmnic_mig_own(m, ns, portid);
-	}
-
-	t0 = ktime_get_ns();
-	err = lmnic_vport_cmd(ld, v, LMNIC_AQ_QUIESCE, &cmd);
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opcode = cpu_to_le16(LMNIC_AQ_QUIESCE);
+	cmd.vport = cpu_to_le16(v);
+	cmd.p.mig.flags = flags;
+	err = lmnic_aq_cmd(ld, &cmd, NULL, 0);
 	size = le64_to_cpu(cmd.p.mig.image_size);
 	if (!err && (!size || size > lmnic_img_max_size(ld->conn_capacity)))
 		err = -EIO;
@@ -308,27 +282,106 @@ int lmnic_mig_extract_start(struct lmnic_dev *ld, u16 v, struct net *ns,
 		err = lmnic_img_alloc(ld, &m->img, size);
 	if (err) {
 		NL_SET_ERR_MSG_FMT(extack, "no room for the %llu-byte image", size);
-		goto err_resume;
+		return err;
 	}
 	memset(&cmd, 0, sizeof(cmd));
+	cmd.p.mig.flags = flags;
 	err = lmnic_img_cmd(ld, v, LMNIC_AQ_SAVE, &m->img, m->sha256, &cmd);
 	if (err || le64_to_cpu(cmd.p.mig.image_size) != size) {
 		NL_SET_ERR_MSG_FMT(extack, "the adapter cannot save vport %u: %d",
 				   v, err);
-		err = err ?: -EIO;
-		goto err_resume;
+		lmnic_img_free(ld, &m->img);
+		return err ?: -EIO;
 	}
 	m->img.size = size;
 	m->save_ns = ktime_get_ns() - t0;
+	m->delta = flags & LMNIC_MIGF_DELTA;
 	lmnic_mig_build_hdr(ld, v, m, &cmd);
-	rtnl_unlock();
 	return 0;
+}
 
-err_resume:
-	lmnic_img_free(ld, &m->img);
-	if (quiesced) {
+/**
+ * lmnic_mig_extract_start - quiesce a vport and save its image
+ * @ld: adapter
+ * @v: vport
+ * @ns: the requesting socket's namespace
+ * @portid: the requesting socket, which holds the migration
+ * @precopy: image the vport while it runs, and keep it running
+ * @extack: for the reason of a failure
+ *
+ * A vport already quiesced by the same socket is saved again as it is; one
+ * the same socket pre-copied is quiesced and saved as a delta on that.
+ * Context: takes RTNL.
+ * Return: 0 or a negative errno; on failure the vport runs as before.
+ */
+int lmnic_mig_extract_start(struct lmnic_dev *ld, u16 v, struct net *ns,
+			    u32 portid, bool precopy,
+			    struct netlink_ext_ack *extack)
+{
+	struct lmnic_mig *m = &ld->mig[v];
+	bool owned = lmnic_mig_owned_by(m, ns, portid);
+	struct lmnic_aq_desc cmd;
+	bool quiesced = false;
+	u8 flags = 0;
+	u64 t0;
+	int err;
+
+	rtnl_lock();
+	if (precopy) {
+		if (m->state != LMNIC_MIG_NONE) {
+			NL_SET_ERR_MSG_FMT(extack, "vport %u is being migrated (pid %d)",
+					   v, m->owner_pid);
+			err = -EBUSY;
+			goto out;
+		}
+		/* no connection comes or goes between sizing and saving */
+		mutex_lock(&ld->conn_lock);
+		err = lmnic_mig_save(ld, v, LMNIC_MIGF_PRECOPY, extack);
+		mutex_unlock(&ld->conn_lock);
+		if (err)
+			goto out;
+		m->quiesce_ns = 0;
+		m->state = LMNIC_MIG_PRECOPY;
+		lmnic_mig_own(m, ns, portid);
+		goto out;
+	}
+	if (m->state == LMNIC_MIG_QUIESCED && owned) {
+		lmnic_img_free(ld, &m->img);
+		flags = m->delta ? LMNIC_MIGF_DELTA : 0;
+	} else if (m->state == LMNIC_MIG_PRECOPY && owned) {
+		lmnic_img_free(ld, &m->img);
+		flags = LMNIC_MIGF_DELTA;
+	} else if (m->state != LMNIC_MIG_NONE) {
+		NL_SET_ERR_MSG_FMT(extack, "vport %u is being migrated (pid %d)",
+				   v, m->owner_pid);
+		err = -EBUSY;
+		goto out;
+	}
+	if (m->state != LMNIC_MIG_QUIESCED) {
+		t0 = ktime_get_ns();
+		err = lmnic_mig_quiesce(ld, v, &cmd);
+		if (err) {
+			NL_SET_ERR_MSG_FMT(extack, "the adapter cannot quiesce vport %u: %d",
+					   v, err);
+			goto err_precopy;
+		}
+		m->quiesce_ns = ktime_get_ns() - t0;
+		quiesced = true;
+		m->state = LMNIC_MIG_QUIESCED;
+		lmnic_mig_own(m, ns, portid);
+	}
+	err = lmnic_mig_save(ld, v, flags, extack);
+	if (err && quiesced) {
 		if (lmnic_mig_restart(ld, v))
 			netdev_err(ld->netdevs[v], "cannot resume vport %u\n", v);
+		lmnic_mig_reset(m, ld);
+	}
+	goto out;
+
+err_precopy:
+	/* a pre-copy ends here: the adapter drops what it kept */
+	if (m->state == LMNIC_MIG_PRECOPY) {
+		lmnic_vport_cmd(ld, v, LMNIC_AQ_RESUME, &cmd);
 		lmnic_mig_reset(m, ld);
 	}
 out:
@@ -357,8 +410,8 @@ int lmnic_mig_extract_read(struct lmnic_dev *ld, u16 v, struct net *ns,
 	int err = 0;
 
 	rtnl_lock();
-	if (m->state != LMNIC_MIG_QUIESCED || !lmnic_mig_owned_by(m, ns, portid) ||
-	    !m->img.size) {
+	if ((m->state != LMNIC_MIG_QUIESCED && m->state != LMNIC_MIG_PRECOPY) ||
+	    !lmnic_mig_owned_by(m, ns, portid) || !m->img.size) {
 		err = -ESTALE;
 		goto out;
 	}
@@ -422,21 +475,37 @@ static int lmnic_mig_emit(void *priv, const void *data, u32 len)
 	return 0;
 }
 
+/* short: "adapter refused the image, record N: " leaves 45 bytes of extack */
 static const char * const lmnic_loade_names[] = {
-	[LMNIC_LOADE_DIGEST] = "the image's SHA-256 does not match the trailer",
-	[LMNIC_LOADE_CHECK] = "a record's CRC-32C does not match",
-	[LMNIC_LOADE_RECORD_BAD] = "a record has a bad type, flags, length or order",
-	[LMNIC_LOADE_LAYOUT] = "the image has another layout version",
-	[LMNIC_LOADE_SIZE] = "the image is for a vport of another size",
-	[LMNIC_LOADE_SLOT] = "a connection slot is out of range, repeated or corrupt",
+	[LMNIC_LOADE_DIGEST] = "SHA-256 differs from the trailer's",
+	[LMNIC_LOADE_CHECK] = "CRC-32C mismatch",
+	[LMNIC_LOADE_RECORD_BAD] = "bad type, flags, length or order",
+	[LMNIC_LOADE_LAYOUT] = "another layout version",
+	[LMNIC_LOADE_SIZE] = "for a vport of another size",
+	[LMNIC_LOADE_SLOT] = "bad, repeated or out-of-range slot",
 	[LMNIC_LOADE_MISSING] = "a required record is missing",
-	[LMNIC_LOADE_HEADER] = "the vport header in the image is invalid",
+	[LMNIC_LOADE_HEADER] = "invalid vport header",
+	[LMNIC_LOADE_NO_BASE] = "a delta without a pre-copy image",
 };
 
-/* Drop a restore that did not commit: the vport is as it was. */
+/*
+ * Drop a restore that did not commit: the vport is as it was, with the
+ * pre-copy image it holds if the restore was a delta on that.
+ */
 static void lmnic_mig_restore_drop(struct lmnic_dev *ld, u16 v)
 {
-	lmnic_mig_reset(&ld->mig[v], ld);
+	struct lmnic_mig *m = &ld->mig[v];
+
+	if (!m->on_base) {
+		lmnic_mig_reset(m, ld);
+		return;
+	}
+	lmnic_img_free(ld, &m->img);
+	kvfree(m->st);
+	m->st = NULL;
+	m->taken = 0;
+	m->on_base = false;
+	m->state = LMNIC_MIG_LOADED;
 }
 
 /* The stack and the driver take what the loaded block says. */
@@ -444,23 +513,14 @@ static void lmnic_mig_adopt(struct lmnic_dev *ld, u16 v)
 {
 	struct lmnic_net *net = lmnic_vp_net(ld, v);
 	u8 __iomem *b = lmnic_vp_block(ld, v);
-	struct lmnic_conn_table *ct;
 	struct lmnic_sm_queue q;
 	struct lmnic_sm_config cfg;
 	struct lmnic_sm_rss rss;
-	struct lmnic_conn c;
-	u32 id;
 
+	/* the ids the adapter loaded, as it mirrored them */
 	if (v < ld->num_conn_tables) {
-		ct = &ld->conns[v];
 		mutex_lock(&ld->conn_lock);
-		ida_destroy(&ct->ids);
-		ida_init(&ct->ids);
-		ct->count = 0;
-		for (id = 0; id < ct->slots; id++)
-			if (!lmnic_conn_read(ct, id, &c) &&
-			    ida_alloc_range(&ct->ids, id, id, GFP_KERNEL) >= 0)
-				ct->count++;
+		lmnic_conn_ids_rescan(&ld->conns[v]);
 		mutex_unlock(&ld->conn_lock);
 	}
 	if (!net)
@@ -512,6 +572,8 @@ static int lmnic_mig_commit(struct lmnic_dev *ld, u16 v,
 		return err;
 	}
 	memcpy(m->sha256, m->st->trailer.sha256, sizeof(m->sha256));
+	if (m->on_base)
+		goto load;	/* stopped and quiesced since the pre-copy load */
 
 	if (running) {
 		netif_carrier_off(net->netdev);
@@ -525,30 +587,36 @@ static int lmnic_mig_commit(struct lmnic_dev *ld, u16 v,
 				   v, err);
 		goto err_up;
 	}
+load:
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.p.mig.image_size = cpu_to_le64(m->img.size);
 	cmd.p.mig.num_records = m->st->hdr.num_records;
+	cmd.p.mig.flags = m->on_base ? LMNIC_MIGF_DELTA : 0;
 	err = lmnic_img_cmd(ld, v, LMNIC_AQ_LOAD, &m->img, m->sha256, &cmd);
 	if (err) {
 		detail = le32_to_cpu(cmd.p.mig.detail);
 		reason = FIELD_GET(LMNIC_LOADE_REASON, detail);
 		if (reason && reason < ARRAY_SIZE(lmnic_loade_names))
-			NL_SET_ERR_MSG_FMT(extack, "the adapter refused the image: %s (record %lu)",
-					   lmnic_loade_names[reason],
-					   FIELD_GET(LMNIC_LOADE_RECORD, detail));
+			NL_SET_ERR_MSG_FMT(extack, "adapter refused the image, record %lu: %s",
+					   FIELD_GET(LMNIC_LOADE_RECORD, detail),
+					   lmnic_loade_names[reason]);
 		else
 			NL_SET_ERR_MSG_FMT(extack, "the adapter cannot load the image: %d",
 					   err);
+		if (m->on_base)
+			return err;	/* the pre-copy image stays loaded */
 		lmnic_vport_cmd(ld, v, LMNIC_AQ_RESUME, &cmd);
 		goto err_up;
 	}
 	m->load_ns = ktime_get_ns() - t0;
-	m->was_running = running;
+	if (!m->on_base)
+		m->was_running = running;
+	m->on_base = false;
 	m->state = LMNIC_MIG_LOADED;
-	kvfree(m->st);
-	m->st = NULL;
 	lmnic_img_free(ld, &m->img);
 	lmnic_mig_adopt(ld, v);
+	kvfree(m->st);
+	m->st = NULL;
 	return 0;
 
 err_up:
@@ -583,8 +651,13 @@ int lmnic_mig_restore(struct lmnic_dev *ld, u16 v, struct net *ns, u32 portid,
 	int err;
 
 	rtnl_lock();
-	if (m->state == LMNIC_MIG_NONE && !off) {
-		if (v < ld->num_conn_tables && ld->conns[v].count) {
+	if (!off && (m->state == LMNIC_MIG_NONE ||
+		     (m->state == LMNIC_MIG_LOADED &&
+		      lmnic_mig_owned_by(m, ns, portid)))) {
+		/* a delta completes the pre-copy image this socket loaded */
+		m->on_base = m->state == LMNIC_MIG_LOADED;
+		m->taken = 0;
+		if (!m->on_base && v < ld->num_conn_tables && ld->conns[v].count) {
 			NL_SET_ERR_MSG_FMT(extack, "vport %u is busy: %u offloaded connections",
 					   v, ld->conns[v].count);
 			err = -EBUSY;
@@ -600,6 +673,8 @@ int lmnic_mig_restore(struct lmnic_dev *ld, u16 v, struct net *ns, u32 portid,
 		want.block_size = ld->vport_block;
 		want.capacity = ld->conn_capacity;
 		want.conn_max = v < ld->num_conn_tables ? ld->conns[v].slots : 0;
+		/* the adapter checks the records' CRC-32C and SHA-256 */
+		want.rec_crc = false;
 		lmnic_stream_init(m->st, &want, lmnic_mig_emit, m);
 		m->state = LMNIC_MIG_RESTORING;
 		lmnic_mig_own(m, ns, portid);
@@ -623,6 +698,14 @@ int lmnic_mig_restore(struct lmnic_dev *ld, u16 v, struct net *ns, u32 portid,
 		err = lmnic_stream_feed(m->st, data, len);
 		if (err) {
 			NL_SET_ERR_MSG_FMT(extack, "%s", m->st->msg);
+			goto err_drop;
+		}
+		if (m->st->phase != LMNIC_SP_HDR && m->st->delta != m->on_base) {
+			if (m->on_base)
+				NL_SET_ERR_MSG(extack, "only a delta completes a pre-copy image");
+			else
+				NL_SET_ERR_MSG(extack, "a delta needs the pre-copy it completes");
+			err = -EINVAL;
 			goto err_drop;
 		}
 	}
@@ -691,9 +774,7 @@ static void lmnic_mig_discard(struct lmnic_dev *ld, u16 v)
 	if (v < ld->num_conn_tables) {
 		ct = &ld->conns[v];
 		mutex_lock(&ld->conn_lock);
-		ida_destroy(&ct->ids);
-		ida_init(&ct->ids);
-		ct->count = 0;
+		lmnic_conn_ids_clear(ct);
 		memset(lmnic_hr_hdr(ct), 0, LMNIC_HR_HDR_SIZE);
 		if (lmnic_region_register(ld, v))
 			dev_err(lmnic_to_dev(ld), "vport %u: cannot register the offload region\n",
@@ -749,6 +830,7 @@ static int lmnic_mig_do_abort(struct lmnic_dev *ld, u16 v,
 			      struct netlink_ext_ack *extack)
 {
 	struct lmnic_mig *m = &ld->mig[v];
+	struct lmnic_aq_desc cmd;
 
 	switch (m->state) {
 	case LMNIC_MIG_QUIESCED:
@@ -756,9 +838,16 @@ static int lmnic_mig_do_abort(struct lmnic_dev *ld, u16 v,
 		return lmnic_mig_do_resume(ld, v, extack);
 	case LMNIC_MIG_RESTORING:
 		lmnic_mig_restore_drop(ld, v);
-		return 0;
+		if (m->state != LMNIC_MIG_LOADED)
+			return 0;
+		fallthrough;
 	case LMNIC_MIG_LOADED:
 		lmnic_mig_discard(ld, v);
+		lmnic_mig_reset(m, ld);
+		return 0;
+	case LMNIC_MIG_PRECOPY:
+		/* it never stopped: the adapter drops what it kept */
+		lmnic_vport_cmd(ld, v, LMNIC_AQ_RESUME, &cmd);
 		lmnic_mig_reset(m, ld);
 		return 0;
 	default:
@@ -825,6 +914,7 @@ static void lmnic_mig_work(struct work_struct *work)
 		[LMNIC_MIG_QUIESCED] = "resumed unchanged",
 		[LMNIC_MIG_RESTORING] = "partial restore dropped",
 		[LMNIC_MIG_LOADED] = "restored state discarded",
+		[LMNIC_MIG_PRECOPY] = "pre-copy ended, the vport runs on",
 	};
 	u16 v;
 

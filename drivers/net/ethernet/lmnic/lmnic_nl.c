@@ -235,6 +235,21 @@ out:
 
 /* ---- connections ------------------------------------------------------- */
 
+/*
+ * Connections come and go while a vport runs, also during a pre-copy
+ * (the delta carries the changes); not once a migration stopped it.
+ */
+static bool lmnic_nl_mig_stopped(struct lmnic_dev *ld, u16 v,
+				 struct netlink_ext_ack *extack)
+{
+	u32 state = READ_ONCE(ld->mig[v].state);
+
+	if (state == LMNIC_MIG_NONE || state == LMNIC_MIG_PRECOPY)
+		return false;
+	NL_SET_ERR_MSG(extack, "the vport is stopped for migration");
+	return true;
+}
+
 int lmnic_nl_conn_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
@@ -331,8 +346,7 @@ int lmnic_nl_conn_add_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -EINVAL;
 		goto err_unlock;
 	}
-	if (ld->mig[v].state != LMNIC_MIG_NONE) {
-		NL_SET_ERR_MSG(info->extack, "the vport is stopped for migration");
+	if (lmnic_nl_mig_stopped(ld, v, info->extack)) {
 		err = -EBUSY;
 		goto err_unlock;
 	}
@@ -373,7 +387,7 @@ int lmnic_nl_conn_del_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENODEV;
 	else if (!lmnic_nl_has_conns(ld, v, info->extack))
 		err = -EOPNOTSUPP;
-	else if (ld->mig[v].state != LMNIC_MIG_NONE)
+	else if (lmnic_nl_mig_stopped(ld, v, info->extack))
 		err = -EBUSY;
 	else
 		err = lmnic_conn_del(ld, v, nla_get_u32(info->attrs[LMNIC_A_CONN_ID]),
@@ -619,7 +633,9 @@ int lmnic_nl_vport_state_extract_dumpit(struct sk_buff *skb,
 	if (!ld)
 		return -ENODEV;
 	if (!cb->args[0]) {
-		err = lmnic_mig_extract_start(ld, v, ns, portid, cb->extack);
+		err = lmnic_mig_extract_start(ld, v, ns, portid,
+					      !!tb[LMNIC_A_MIG_PRECOPY],
+					      cb->extack);
 		if (err)
 			return err;
 		cb->args[0] = v + 1;

@@ -70,10 +70,11 @@ static const struct nla_policy lmnic_err_dump_clear_nl_policy[LMNIC_A_ERR_DUMP_I
 };
 
 /* LMNIC_CMD_VPORT_STATE_EXTRACT - dump */
-static const struct nla_policy lmnic_vport_state_extract_nl_policy[LMNIC_A_MIG_VPORT + 1] = {
+static const struct nla_policy lmnic_vport_state_extract_nl_policy[LMNIC_A_MIG_PRECOPY + 1] = {
 	[LMNIC_A_MIG_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[LMNIC_A_MIG_DEV_NAME] = { .type = NLA_NUL_STRING, .len = 31, },
 	[LMNIC_A_MIG_VPORT] = NLA_POLICY_MAX(NLA_U32, 15),
+	[LMNIC_A_MIG_PRECOPY] = { .type = NLA_FLAG, },
 };
 
 /* LMNIC_CMD_VPORT_STATE_RESTORE - do */
@@ -170,7 +171,7 @@ const struct genl_split_ops lmnic_nl_ops[13] = {
 		.cmd		= LMNIC_CMD_VPORT_STATE_EXTRACT,
 		.dumpit		= lmnic_nl_vport_state_extract_dumpit,
 		.policy		= lmnic_vport_state_extract_nl_policy,
-		.maxattr	= LMNIC_A_MIG_VPORT,
+		.maxattr	= LMNIC_A_MIG_PRECOPY,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DUMP,
 	},
 	{

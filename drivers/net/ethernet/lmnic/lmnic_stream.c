@@ -165,10 +165,11 @@ static int lmnic_stream_check_hdr(struct lmnic_stream *st)
 		return lmnic_stream_fail(st, -EBADMSG,
 					 "stream header: CRC-32C 0x%08x, expected 0x%08x",
 					 check, le32_to_cpu(h->check));
-	if (le16_to_cpu(h->flags))
+	if (le16_to_cpu(h->flags) & ~LMNIC_MIG_F_DELTA)
 		return lmnic_stream_fail(st, -EBADMSG,
-					 "stream header flags 0x%x, expected 0",
+					 "stream header flags 0x%x, unknown",
 					 le16_to_cpu(h->flags));
+	st->delta = le16_to_cpu(h->flags) & LMNIC_MIG_F_DELTA;
 	if (le16_to_cpu(h->layout) != w->layout)
 		return lmnic_stream_fail(st, -EPROTO,
 					 "stream layout %u, adapter layout %u",
@@ -339,12 +340,15 @@ static int lmnic_stream_conn_slots(struct lmnic_stream *st, const __u8 *p,
 			return lmnic_stream_rec_fail(st, -EBADMSG,
 						     "slot %u of %u", slot,
 						     st->want.capacity);
-		if ((flags & LMNIC_CONNF_VALID) && !(flags & LMNIC_CONNF_TOMB)) {
+		if (!flags && st->delta) {
+			/* emptied since the image the delta applies on */
+		} else if ((flags & LMNIC_CONNF_VALID) && !(flags & LMNIC_CONNF_TOMB)) {
 			if (id >= limit)
 				return lmnic_stream_rec_fail(st, -EBADMSG,
 							     "slot %u: connection %u, limit %u",
 							     slot, id, limit);
-			if (st->conns >= le32_to_cpu(st->hdr.conn_count))
+			if (!st->delta &&
+			    st->conns >= le32_to_cpu(st->hdr.conn_count))
 				return lmnic_stream_rec_fail(st, -EBADMSG,
 							     "slot %u: more than %u connections",
 							     slot,
@@ -372,7 +376,8 @@ static int lmnic_stream_rec_end(struct lmnic_stream *st)
 	__u64 size = le64_to_cpu(st->hdr.image_size);
 	int err;
 
-	if (LMNIC_STREAM_ENFORCE_CRC && st->crc != le32_to_cpu(st->rec.check))
+	if (LMNIC_STREAM_ENFORCE_CRC && st->want.rec_crc &&
+	    st->crc != le32_to_cpu(st->rec.check))
 		return lmnic_stream_rec_fail(st, -EBADMSG,
 					     "CRC-32C 0x%08x, expected 0x%08x",
 					     st->crc, le32_to_cpu(st->rec.check));
@@ -493,7 +498,9 @@ int lmnic_stream_feed(struct lmnic_stream *st, const void *data, size_t len)
 			err = lmnic_stream_check_rec_hdr(st);
 			if (err)
 				return err;
-			st->crc = lmnic_stream_crc32c(~0U, st->hold, LMNIC_REC_CHECK_LEN);
+			if (st->want.rec_crc)
+				st->crc = lmnic_stream_crc32c(~0U, st->hold,
+							      LMNIC_REC_CHECK_LEN);
 			st->phase = LMNIC_SP_REC_DATA;
 			if (!st->rec.len) {
 				err = lmnic_stream_rec_end(st);
@@ -504,7 +511,8 @@ int lmnic_stream_feed(struct lmnic_stream *st, const void *data, size_t len)
 		case LMNIC_SP_REC_DATA:
 			rlen = LMNIC_REC_HDR_SIZE + le32_to_cpu(st->rec.len);
 			n = lmnic_stream_take(st, st->hold, rlen, p, len);
-			st->crc = lmnic_stream_crc32c(st->crc, p, n);
+			if (st->want.rec_crc)
+				st->crc = lmnic_stream_crc32c(st->crc, p, n);
 			p += n;
 			len -= n;
 			st->image_off += n;
@@ -590,7 +598,8 @@ int lmnic_stream_finish(struct lmnic_stream *st)
 			return lmnic_stream_fail(st, -ENODATA,
 						 "no record of section %u", type);
 	}
-	if (st->conns != le32_to_cpu(st->hdr.conn_count))
+	/* a delta's count is of the table it completes: the adapter checks */
+	if (!st->delta && st->conns != le32_to_cpu(st->hdr.conn_count))
 		return lmnic_stream_fail(st, -ENODATA,
 					 "%u connections of the %u the header promised",
 					 st->conns, le32_to_cpu(st->hdr.conn_count));

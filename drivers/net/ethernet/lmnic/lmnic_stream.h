@@ -7,8 +7,15 @@
  * parser takes it in pieces of any size, in order, checks every length,
  * count, offset and version before it uses it, and hands the image bytes
  * (the records, verbatim) to an emit callback only once the record they
- * belong to has passed its checks: a record is emitted whole, after its
- * CRC-32C matched. It never allocates: its state is struct lmnic_stream.
+ * belong to has passed its checks: a record is emitted whole. It never
+ * allocates: its state is struct lmnic_stream.
+ *
+ * The stream header's CRC-32C is always checked. The records' CRC-32C is
+ * checked when the reader asks for it (want.rec_crc): lmnic-migrate check
+ * does; the driver does not, because the adapter checks every record's
+ * CRC-32C and the image's SHA-256 before LOAD changes the vport's block
+ * (LMNIC_LOADE_CHECK, LMNIC_LOADE_DIGEST), and the driver itself uses no
+ * byte of a record beyond the lengths, counts and ids checked here.
  */
 #ifndef _LMNIC_STREAM_H
 #define _LMNIC_STREAM_H
@@ -32,6 +39,7 @@ struct lmnic_stream_want {
 	__u32 block_size;	/* its vport block */
 	__u32 capacity;		/* connection slots per vport */
 	__u32 conn_max;		/* connection ids its region holds */
+	bool rec_crc;		/* check each record's CRC-32C here too */
 };
 
 enum lmnic_stream_phase {
@@ -70,6 +78,7 @@ struct lmnic_stream {
 	__u32 tombs;			/* tombstones among the slots */
 	__u64 rec_off;			/* stream offset of the current record */
 	bool have_vport_hdr;		/* the VPORT_HDR record was taken */
+	bool delta;			/* LMNIC_MIG_F_DELTA: on a loaded image */
 	/* the record being taken: its header, then its payload */
 	__u8 hold[sizeof(struct lmnic_img_rec) + LMNIC_IMG_REC_MAX];
 
