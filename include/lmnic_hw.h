@@ -77,7 +77,7 @@
 #define LMNIC_VERSION_MINOR	GENMASK(15, 0)
 #define LMNIC_VERSION_MAJOR	GENMASK(31, 16)
 #define LMNIC_HW_VERSION_MAJOR	1
-#define LMNIC_HW_VERSION_MINOR	3
+#define LMNIC_HW_VERSION_MINOR	4
 #define LMNIC_REG_LAYOUT	0x0008	/* state-memory layout version */
 #define LMNIC_LAYOUT_VERSION	1
 #define LMNIC_REG_CAPS		0x000c
@@ -88,7 +88,8 @@
 #define LMNIC_CAP_CONN		BIT(4)	/* connection table */
 #define LMNIC_CAP_HOST_REGION	BIT(5)	/* host-resident offload region */
 #define LMNIC_CAP_MIGRATION	BIT(6)	/* QUIESCE, SAVE, LOAD, RESUME, DIGEST */
-#define LMNIC_CAP_ALL		GENMASK(6, 0)
+#define LMNIC_CAP_PRECOPY	BIT(7)	/* LMNIC_MIGF_PRECOPY and _DELTA */
+#define LMNIC_CAP_ALL		GENMASK(7, 0)
 #define LMNIC_REG_SERIAL_LO	0x0010
 #define LMNIC_REG_SERIAL_HI	0x0014
 #define LMNIC_REG_STATE_SIZE_LO	0x0018	/* BAR2 size in bytes */

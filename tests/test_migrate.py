@@ -146,6 +146,10 @@ def test_migrate_under_traffic(trio):
     assert recv["ok"], recv
     b.run("sysctl -qw net.ipv4.conf.eth1.arp_ignore=0")
 
+    # pre-copied: the image travelled while the vport ran, the delta after
+    assert "precopy" in sent["timings_ms"], sent
+    assert sent["bytes"] < sent["precopy_bytes"], sent
+
     # the state: equal digests, the source stays stopped and finished
     assert sent["source_digest"] == recv["dest_digest"], (sent, recv)
     assert status(a)["state"] == "finished"

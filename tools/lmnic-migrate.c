@@ -66,7 +66,7 @@ enum {
 /* ---- the protocol between the agents ----------------------------------- */
 enum frame_type {
 	F_HELLO = 1,	/* source -> destination: what the source vport is */
-	F_ACCEPT,	/* destination: compatible, go ahead */
+	F_ACCEPT,	/* destination: compatible, go ahead; u32 flags taken */
 	F_REFUSE,	/* destination: u32 code, text: incompatible */
 	F_DATA,		/* source: stream bytes, in order */
 	F_END,		/* source: u64 total, u8 has digest, digest[32] */
@@ -86,6 +86,9 @@ static const char *const frame_names[] = {
 
 #define HELLO_F_VERIFY	1
 #define HELLO_F_PRECOPY	2	/* a pre-copy stream, then the delta */
+
+/* Capabilities a migration uses if both adapters have them */
+#define CAPS_OPTIONAL	((uint32_t)LMNIC_CAP_PRECOPY)
 
 struct hello {
 	uint32_t proto, stream_version, layout, caps, block_size, capacity;
@@ -1286,7 +1289,8 @@ static void hello_from_status(struct hello *h, const struct mig_status *s)
 	memcpy(h->mac, s->mac, 6);
 	h->stream_size = s->stream_size;
 	h->flags = (o.verify ? HELLO_F_VERIFY : 0) |
-		   (o.precopy ? HELLO_F_PRECOPY : 0);
+		   (o.precopy && (s->caps & LMNIC_CAP_PRECOPY) ?
+		    HELLO_F_PRECOPY : 0);
 }
 
 static int send_hello(struct conn *c, const struct hello *h)
@@ -1371,9 +1375,11 @@ static int compatible(const struct hello *h, const struct mig_status *d,
 		snprintf(why, len, "free capacity: source uses connection ids "
 			 "up to %u, destination holds %u", h->conn_max,
 			 d->conn_max);
-	else if ((h->caps & d->caps) != h->caps)
+	else if ((h->caps & d->caps & ~CAPS_OPTIONAL) !=
+		 (h->caps & ~CAPS_OPTIONAL))
 		snprintf(why, len, "capabilities: source 0x%x, destination 0x%x "
-			 "(missing 0x%x)", h->caps, d->caps, h->caps & ~d->caps);
+			 "(missing 0x%x)", h->caps, d->caps,
+			 h->caps & ~d->caps & ~CAPS_OPTIONAL);
 	else
 		return 0;
 	return -1;
@@ -1451,7 +1457,7 @@ static int cmd_send(void)
 	const struct lmnic_mig_trailer *tr;
 	double t0, t_down = 0, t_pre = 0, t, t_go;
 	SSL_CTX *ctx = NULL;
-	int err, code, pass;
+	int err, code, pass, precopy;
 
 	if (split_hostport(o.to, host, sizeof(host), port, sizeof(port), 0)) {
 		error("--to %s: not HOST:PORT", o.to);
@@ -1495,10 +1501,18 @@ static int cmd_send(void)
 		code = EX_REFUSED;
 		goto out;
 	}
-	if (f.type != F_ACCEPT) {
+	if (f.type != F_ACCEPT || f.len < 4) {
 		error("protocol error: %s instead of ACCEPT", frame_name(f.type));
 		code = EX_CONNECT;
 		goto out;
+	}
+	{
+		const uint8_t *q = f.data;
+
+		precopy = h.flags & HELLO_F_PRECOPY & get32(&q);
+		if (o.precopy && !precopy)
+			say("the %s adapter cannot pre-copy: stop and copy",
+			    h.flags & HELLO_F_PRECOPY ? "destination" : "source");
 	}
 	R.t_handshake = now_ms() - t0;
 	if (got_signal) {
@@ -1513,7 +1527,7 @@ static int cmd_send(void)
 	 * here; with pre-copy the stream is the delta), DATA as it comes,
 	 * END; (5) the destination restores: LOADED or FAILED.
 	 */
-	for (pass = o.precopy ? 0 : 1; pass < 2; pass++) {
+	for (pass = precopy ? 0 : 1; pass < 2; pass++) {
 		int pre = pass == 0;
 
 		memset(&x, 0, sizeof(x));
@@ -1526,7 +1540,7 @@ static int cmd_send(void)
 			t_pre = now_ms();
 		} else {
 			phase("quiesce");
-			say("%squiescing %s", o.precopy ? "" : "accepted; ",
+			say("%squiescing %s", precopy ? "" : "accepted; ",
 			    o.dev);
 			t_down = now_ms();
 		}
@@ -1840,7 +1854,12 @@ static int cmd_receive(void)
 		goto out;
 	}
 	want_digest |= h.flags & HELLO_F_VERIFY;
-	err = send_frame(&c, F_ACCEPT, NULL, 0);
+	/* a pre-copy if both adapters can */
+	if (!(d.caps & LMNIC_CAP_PRECOPY))
+		h.flags &= ~HELLO_F_PRECOPY;
+	p = buf;
+	put32(&p, h.flags & HELLO_F_PRECOPY);
+	err = send_frame(&c, F_ACCEPT, buf, p - buf);
 	if (err) {
 		error("handshake: %s", c.err);
 		code = err == -EINTR ? EX_SIGNAL : EX_CONNECT;

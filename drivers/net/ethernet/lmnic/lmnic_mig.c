@@ -327,6 +327,11 @@ int lmnic_mig_extract_start(struct lmnic_dev *ld, u16 v, struct net *ns,
 	int err;
 
 	rtnl_lock();
+	if (precopy && !(ld->caps & LMNIC_CAP_PRECOPY)) {
+		NL_SET_ERR_MSG(extack, "the adapter cannot pre-copy");
+		err = -EOPNOTSUPP;
+		goto out;
+	}
 	if (precopy) {
 		if (m->state != LMNIC_MIG_NONE) {
 			NL_SET_ERR_MSG_FMT(extack, "vport %u is being migrated (pid %d)",
