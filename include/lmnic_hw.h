@@ -77,7 +77,7 @@
 #define LMNIC_VERSION_MINOR	GENMASK(15, 0)
 #define LMNIC_VERSION_MAJOR	GENMASK(31, 16)
 #define LMNIC_HW_VERSION_MAJOR	1
-#define LMNIC_HW_VERSION_MINOR	4
+#define LMNIC_HW_VERSION_MINOR	5
 #define LMNIC_REG_LAYOUT	0x0008	/* state-memory layout version */
 #define LMNIC_LAYOUT_VERSION	1
 #define LMNIC_REG_CAPS		0x000c
@@ -834,6 +834,7 @@ enum lmnic_load_error {
 	LMNIC_LOADE_MISSING	= 7,	/* a required record is missing */
 	LMNIC_LOADE_HEADER	= 8,	/* the block header is invalid */
 	LMNIC_LOADE_NO_BASE	= 9,	/* DELTA: no image loaded to apply it on */
+	LMNIC_LOADE_VALUE	= 10,	/* a section value its command refuses */
 };
 
 /*

@@ -10,7 +10,6 @@
 
 #include "qemu/osdep.h"
 #include "qemu/log.h"
-#include "qemu/madvise.h"
 #include "qemu/module.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
@@ -25,7 +24,6 @@
 #include "lmnic_core.h"
 
 #define LMNIC_PCIE_CAP_OFFSET   0xe0
-#define LMNIC_STATE_SIZE_MIN    (4 * MiB)
 
 static uint64_t lmnic_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
@@ -54,43 +52,13 @@ static const MemoryRegionOps lmnic_mmio_ops = {
 
 static uint64_t lmnic_state_read(void *opaque, hwaddr addr, unsigned size)
 {
-    LmnicState *s = opaque;
-
-    if (s->dead) {
-        return MAKE_64BIT_MASK(0, size * 8);
-    }
-    return ldn_le_p(s->state_mem + addr, size);
+    return lmnic_core_sm_read(opaque, addr, size);
 }
 
 static void lmnic_state_write(void *opaque, hwaddr addr, uint64_t val,
                               unsigned size)
 {
-    LmnicState *s = opaque;
-    struct lmnic_sm_adapter *blk;
-    int64_t now;
-
-    if (s->dead) {
-        return;
-    }
-    if (lmnic_sm_write_ok(s, addr, size)) {
-        s->sm_refused_burst = false;
-        stn_le_p(s->state_mem + addr, size, val);
-        return;
-    }
-    blk = lmnic_adapter_blk(s);
-    blk->sm_writes_refused =
-        cpu_to_le64(le64_to_cpu(blk->sm_writes_refused) + 1);
-    trace_lmnic_sm_write_refused(addr, size);
-    now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
-    if (!s->sm_refused_burst ||
-        now - s->sm_refused_log_ns >= NANOSECONDS_PER_SECOND) {
-        qemu_log_mask(LOG_GUEST_ERROR, "lmnic: BAR2 write of %u bytes at "
-                      "0x%" HWADDR_PRIx " refused: adapter block or running "
-                      "vport (%" PRIu64 " refused so far)\n", size, addr,
-                      le64_to_cpu(blk->sm_writes_refused));
-        s->sm_refused_log_ns = now;
-    }
-    s->sm_refused_burst = true;
+    lmnic_core_sm_write(opaque, addr, val, size);
 }
 
 static const MemoryRegionOps lmnic_state_ops = {
@@ -125,16 +93,6 @@ static void lmnic_realize(PCIDevice *pdev, Error **errp)
     DeviceState *dev = DEVICE(pdev);
     unsigned n;
 
-    if (s->state_size < LMNIC_STATE_SIZE_MIN || !is_power_of_2(s->state_size)) {
-        error_setg(errp, "lmnic: state-size must be a power of two of at "
-                   "least %u bytes", (unsigned)LMNIC_STATE_SIZE_MIN);
-        return;
-    }
-    if (!s->num_vports || s->num_vports > LMNIC_MAX_VPORTS) {
-        error_setg(errp, "lmnic: vports must be 1 to %u", LMNIC_MAX_VPORTS);
-        return;
-    }
-
     pci_config_set_interrupt_pin(pdev->config, 1);
 
     if (pcie_endpoint_cap_init(pdev, LMNIC_PCIE_CAP_OFFSET) < 0) {
@@ -148,19 +106,9 @@ static void lmnic_realize(PCIDevice *pdev, Error **errp)
     pci_register_bar(pdev, LMNIC_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY,
                      &s->mmio);
 
-    /*
-     * Untouched pages of the state memory cost no host memory. Touched
-     * ones come as huge pages where the host has them: a large connection
-     * table touches most of its pages anyway, and takes 512 times fewer
-     * page faults to fill (a LOAD of 64K connections, for one).
-     */
-    s->state_mem = qemu_anon_ram_alloc(s->state_size, NULL, false, false);
-    if (!s->state_mem) {
-        error_setg(errp, "lmnic: cannot map %" PRIu64 " bytes of state memory",
-                   s->state_size);
+    if (!lmnic_core_realize(s, errp)) {
         goto err_pcie;
     }
-    qemu_madvise(s->state_mem, s->state_size, QEMU_MADV_HUGEPAGE);
     memory_region_init_io(&s->state_region, OBJECT(s), &lmnic_state_ops, s,
                           "lmnic-state", s->state_size);
     pci_register_bar(pdev, LMNIC_BAR_STATE,
@@ -171,7 +119,7 @@ static void lmnic_realize(PCIDevice *pdev, Error **errp)
 
     if (msix_init_exclusive_bar(pdev, LMNIC_MSIX_VECTORS, LMNIC_BAR_MSIX,
                                 errp)) {
-        goto err_state;
+        goto err_core;
     }
     for (n = 0; n < LMNIC_MSIX_VECTORS; n++) {
         msix_vector_use(pdev, n);
@@ -183,13 +131,11 @@ static void lmnic_realize(PCIDevice *pdev, Error **errp)
                           &dev->mem_reentrancy_guard, s);
     qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
 
-    lmnic_core_realize(s);
     lmnic_core_reset(s);
     return;
 
-err_state:
-    qemu_anon_ram_free(s->state_mem, s->state_size);
-    s->state_mem = NULL;
+err_core:
+    lmnic_core_unrealize(s);
 err_pcie:
     pcie_cap_exit(pdev);
 }
@@ -202,8 +148,6 @@ static void lmnic_exit(PCIDevice *pdev)
     qemu_del_nic(s->nic);
     msix_unuse_all_vectors(pdev);
     msix_uninit_exclusive_bar(pdev);
-    qemu_anon_ram_free(s->state_mem, s->state_size);
-    s->state_mem = NULL;
     pcie_cap_exit(pdev);
 }
 

@@ -94,6 +94,12 @@ uint32_t lmnic_conn_check(const struct lmnic_conn *c)
                   LMNIC_CONN_CHECK_END - LMNIC_CONN_CHECK_START);
 }
 
+/* The ids vport V's table takes: 0 .. limit - 1, never beyond the index. */
+static uint32_t lmnic_ct_limit(LmnicState *s, unsigned v)
+{
+    return MIN(le32_to_cpu(lmnic_ct_hdr(s, v)->limit), s->conn_capacity);
+}
+
 static uint32_t lmnic_ct_hash(LmnicState *s, unsigned v,
                               const struct lmnic_conn_key *k)
 {
@@ -141,9 +147,29 @@ void lmnic_conn_vp_init(LmnicState *s, unsigned v)
 
 /* ---- host-resident offload region -------------------------------------- */
 
+/*
+ * A region's geometry as REGION_SET accepts it: chunks, their size, the
+ * event ring and the entry slots, which the chunks must hold.
+ */
+static bool lmnic_hr_geometry_ok(LmnicState *s, uint32_t num_chunks,
+                                 unsigned shift, uint16_t events,
+                                 uint32_t slots)
+{
+    return num_chunks && num_chunks <= LMNIC_HR_MAX_CHUNKS &&
+           shift >= LMNIC_HR_CHUNK_SHIFT_MIN &&
+           shift <= LMNIC_HR_CHUNK_SHIFT_MAX &&
+           is_power_of_2(events) && events >= 16 &&
+           slots && slots <= s->conn_capacity &&
+           lmnic_hr_size(events, slots) <= ((uint64_t)num_chunks << shift);
+}
+
+/* Has vport V a region, whose geometry (checked at every use) holds? */
 static bool lmnic_hr_registered(LmnicState *s, unsigned v)
 {
-    return le32_to_cpu(lmnic_hr_host(s, v)->num_chunks) != 0;
+    struct lmnic_sm_region_host *r = lmnic_hr_host(s, v);
+
+    return lmnic_hr_geometry_ok(s, le32_to_cpu(r->num_chunks), r->chunk_shift,
+                                le16_to_cpu(r->events), le32_to_cpu(r->slots));
 }
 
 /* DMA LEN bytes at OFF of vport V's region; they never cross a chunk. */
@@ -154,7 +180,7 @@ static void lmnic_hr_write(LmnicState *s, unsigned v, uint64_t off,
     unsigned shift = r->chunk_shift;
     uint64_t chunk = off >> shift;
 
-    if (chunk >= le32_to_cpu(r->num_chunks)) {
+    if (!lmnic_hr_registered(s, v) || chunk >= le32_to_cpu(r->num_chunks)) {
         return;
     }
     if (pci_dma_write(PCI_DEVICE(s), le64_to_cpu(r->chunk[chunk]) +
@@ -172,7 +198,7 @@ static void lmnic_hr_read(LmnicState *s, unsigned v, uint64_t off,
     uint64_t chunk = off >> shift;
 
     memset(buf, 0, len);
-    if (chunk < le32_to_cpu(r->num_chunks)) {
+    if (lmnic_hr_registered(s, v) && chunk < le32_to_cpu(r->num_chunks)) {
         pci_dma_read(PCI_DEVICE(s), le64_to_cpu(r->chunk[chunk]) +
                      (off & ((1ULL << shift) - 1)), buf, len);
     }
@@ -393,7 +419,7 @@ static uint16_t lmnic_ct_add(LmnicState *s, unsigned v, uint32_t id,
     int64_t free = -1;
     unsigned i;
 
-    if (id >= le32_to_cpu(h->limit) || !lmnic_key_ok(&req->key) ||
+    if (id >= lmnic_ct_limit(s, v) || !lmnic_key_ok(&req->key) ||
         !act || (act & ~LMNIC_CONN_ACT_ALL) ||
         ((act & LMNIC_CONN_ACT_DROP) &&
          (act & (LMNIC_CONN_ACT_STEER | LMNIC_CONN_ACT_MARK))) ||
@@ -404,7 +430,7 @@ static uint16_t lmnic_ct_add(LmnicState *s, unsigned v, uint32_t id,
     if (index[id] || lmnic_ct_find(s, v, &req->key) >= 0) {
         return LMNIC_AQS_EEXIST;
     }
-    if (le32_to_cpu(h->count) >= le32_to_cpu(h->limit)) {
+    if (le32_to_cpu(h->count) >= lmnic_ct_limit(s, v)) {
         return LMNIC_AQS_ENOSPC;
     }
     slot = lmnic_ct_home(s, lmnic_ct_hash(s, v, &req->key));
@@ -445,14 +471,15 @@ static uint16_t lmnic_ct_add(LmnicState *s, unsigned v, uint32_t id,
     return LMNIC_AQS_OK;
 }
 
-static void lmnic_ct_remove(LmnicState *s, unsigned v, uint32_t slot)
+/* Delete connection ID, in SLOT: a tombstone stays. */
+static void lmnic_ct_remove(LmnicState *s, unsigned v, uint32_t id,
+                            uint32_t slot)
 {
     struct lmnic_sm_conn_hdr *h = lmnic_ct_hdr(s, v);
     struct lmnic_conn *c = lmnic_ct_slot(s, v, slot);
     struct lmnic_conn gone = { 0 };
-    uint32_t id = le32_to_cpu(c->id);
 
-    gone.id = c->id;
+    gone.id = cpu_to_le32(id);
     lmnic_ct_index(s, v)[id] = 0;
     memset(c, 0, sizeof(*c));
     c->flags = cpu_to_le16(LMNIC_CONNF_TOMB);
@@ -469,7 +496,7 @@ static int64_t lmnic_ct_slot_of(LmnicState *s, unsigned v, uint32_t id)
 {
     uint32_t at;
 
-    if (id >= le32_to_cpu(lmnic_ct_hdr(s, v)->limit)) {
+    if (id >= lmnic_ct_limit(s, v)) {
         return -1;
     }
     at = le32_to_cpu(lmnic_ct_index(s, v)[id]);
@@ -521,7 +548,7 @@ static void lmnic_hr_mirror_batch(LmnicState *s, unsigned v, uint32_t first,
  */
 static void lmnic_hr_mirror_table(LmnicState *s, unsigned v, bool clear)
 {
-    uint32_t limit = le32_to_cpu(lmnic_ct_hdr(s, v)->limit);
+    uint32_t limit = lmnic_ct_limit(s, v);
     uint32_t slots = le32_to_cpu(lmnic_hr_host(s, v)->slots);
     uint32_t end = clear ? slots : MIN(limit, slots);
     unsigned shift = lmnic_hr_host(s, v)->chunk_shift;
@@ -567,7 +594,7 @@ static void lmnic_hr_mirror_table(LmnicState *s, unsigned v, bool clear)
 static void lmnic_ct_flush(LmnicState *s, unsigned v)
 {
     struct lmnic_sm_conn_hdr *h = lmnic_ct_hdr(s, v);
-    uint32_t limit = le32_to_cpu(h->limit), id;
+    uint32_t limit = lmnic_ct_limit(s, v), id;
     struct lmnic_conn gone = { 0 };
 
     for (id = 0; id < limit && le32_to_cpu(h->count); id++) {
@@ -616,7 +643,7 @@ uint16_t lmnic_conn_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d)
             return LMNIC_AQS_ENOENT;
         }
         c = *lmnic_ct_slot(s, v, slot);
-        lmnic_ct_remove(s, v, slot);
+        lmnic_ct_remove(s, v, id, slot);
         lmnic_hr_event(s, v, LMNIC_HR_EV_DEL, 0, id, &c.key);
         break;
     case LMNIC_AQ_CONN_QUERY:
@@ -666,23 +693,19 @@ uint16_t lmnic_conn_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d)
 uint16_t lmnic_region_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d)
 {
     struct lmnic_sm_region_host *r = lmnic_hr_host(s, v);
-    struct lmnic_sm_conn_hdr *h = lmnic_ct_hdr(s, v);
     uint32_t n = le32_to_cpu(d->p.region.num_chunks);
     uint32_t slots = le32_to_cpu(d->p.region.slots);
     uint16_t events = le16_to_cpu(d->p.region.events);
     unsigned shift = d->p.region.chunk_shift;
     uint64_t chunk[LMNIC_HR_MAX_CHUNKS];
-    uint32_t limit = le32_to_cpu(h->limit);
     unsigned i;
 
     if (le16_to_cpu(d->opcode) == LMNIC_AQ_REGION_CLEAR) {
         memset(r, 0, sizeof(*r));
         return LMNIC_AQS_OK;
     }
-    if (!n || n > LMNIC_HR_MAX_CHUNKS || shift < LMNIC_HR_CHUNK_SHIFT_MIN ||
-        shift > LMNIC_HR_CHUNK_SHIFT_MAX || !is_power_of_2(events) ||
-        events < 16 || !slots || slots < limit ||
-        lmnic_hr_size(events, slots) > ((uint64_t)n << shift) ||
+    if (!lmnic_hr_geometry_ok(s, n, shift, events, slots) ||
+        slots < lmnic_ct_limit(s, v) ||
         le32_to_cpu(d->buf_len) != n * sizeof(uint64_t)) {
         return LMNIC_AQS_EINVAL;
     }
@@ -725,17 +748,26 @@ void lmnic_conn_load_begin(LmnicState *s, unsigned v)
     s->parity_seen[v] = 0;
 }
 
+/*
+ * A slot of the image into SLOT. With REPLACE (a delta), the id the slot
+ * held leaves the index, unless a slot loaded before took that id: in a
+ * delta an id may move to another slot, either side of its old one.
+ */
 void lmnic_conn_load_slot(LmnicState *s, unsigned v, uint32_t slot,
                           const struct lmnic_conn *c, bool replace)
 {
     struct lmnic_conn *old = lmnic_ct_slot(s, v, slot);
+    __le32 *index = lmnic_ct_index(s, v);
+    uint32_t id = le32_to_cpu(old->id);
 
-    if (replace && le16_to_cpu(old->flags) == LMNIC_CONNF_VALID) {
-        lmnic_ct_index(s, v)[le32_to_cpu(old->id)] = 0;
+    if (replace && le16_to_cpu(old->flags) == LMNIC_CONNF_VALID &&
+        id < s->conn_capacity && le32_to_cpu(index[id]) == slot + 1) {
+        index[id] = 0;
     }
     *old = *c;
-    if (le16_to_cpu(c->flags) & LMNIC_CONNF_VALID) {
-        lmnic_ct_index(s, v)[le32_to_cpu(c->id)] = cpu_to_le32(slot + 1);
+    id = le32_to_cpu(c->id);
+    if ((le16_to_cpu(c->flags) & LMNIC_CONNF_VALID) && id < s->conn_capacity) {
+        index[id] = cpu_to_le32(slot + 1);
     }
 }
 
@@ -798,7 +830,7 @@ bool lmnic_conn_lookup(LmnicState *s, unsigned v, const uint8_t *buf,
 static void lmnic_conn_flush_vport(LmnicState *s, unsigned v)
 {
     struct lmnic_sm_conn_hdr *h = lmnic_ct_hdr(s, v);
-    uint32_t limit = le32_to_cpu(h->limit), left = le32_to_cpu(h->count);
+    uint32_t limit = lmnic_ct_limit(s, v), left = le32_to_cpu(h->count);
     uint32_t id;
 
     for (id = 0; id < limit && left; id++) {
@@ -838,7 +870,7 @@ static void lmnic_conn_timer(void *opaque)
         if (lmnic_hr_registered(s, v)) {
             lmnic_conn_flush_vport(s, v);
         } else if (lmnic_ct_hdr(s, v)->count) {
-            uint32_t id, limit = le32_to_cpu(lmnic_ct_hdr(s, v)->limit);
+            uint32_t id, limit = lmnic_ct_limit(s, v);
 
             for (id = 0; id < limit; id++) {
                 int64_t slot = lmnic_ct_slot_of(s, v, id);
@@ -903,9 +935,8 @@ static void lmnic_fault_fatal(LmnicState *s)
     timer_del(s->conn_timer);
 }
 
-static void lmnic_set_fault(Object *obj, const char *value, Error **errp)
+void lmnic_inject_fault(LmnicState *s, const char *value, Error **errp)
 {
-    LmnicState *s = LMNIC(obj);
     char kind[16];
     unsigned v, n;
     int used = 0;
@@ -947,6 +978,11 @@ static void lmnic_set_fault(Object *obj, const char *value, Error **errp)
 done:
     g_free(s->last_fault);
     s->last_fault = g_strdup(value);
+}
+
+static void lmnic_set_fault(Object *obj, const char *value, Error **errp)
+{
+    lmnic_inject_fault(LMNIC(obj), value, errp);
 }
 
 static char *lmnic_get_fault(Object *obj, Error **errp)

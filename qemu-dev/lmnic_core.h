@@ -32,6 +32,7 @@ typedef struct LmnicFrameInfo {
     uint16_t vlan_tci;
     bool has_vlan;
     size_t l3_off;
+    bool ipv4;              /* an IPv4 header is in the frame */
     uint8_t l4_proto;       /* 0 unless an unfragmented TCP or UDP packet */
     size_t l4_off;
     size_t l4_len;
@@ -79,8 +80,7 @@ struct LmnicState {
     struct LmnicMigSnap *mig_snap[LMNIC_MAX_VPORTS];
     bool mig_base[LMNIC_MAX_VPORTS];
 
-    /* BAR2 writes refused (LMNIC_SM_*): one log line per burst */
-    bool sm_refused_burst;
+    /* BAR2 writes, all refused: at most one log line a second */
     int64_t sm_refused_log_ns;
 
     /* errors (LMNIC_REG_ERR_*) and injected faults */
@@ -110,10 +110,13 @@ struct LmnicState {
 DECLARE_INSTANCE_CHECKER(LmnicState, LMNIC, TYPE_LMNIC)
 
 void lmnic_core_reset(LmnicState *s);
-void lmnic_core_realize(LmnicState *s);
+bool lmnic_core_realize(LmnicState *s, Error **errp);
 void lmnic_core_unrealize(LmnicState *s);
 uint64_t lmnic_core_read(LmnicState *s, hwaddr addr);
 void lmnic_core_write(LmnicState *s, hwaddr addr, uint64_t val);
+uint64_t lmnic_core_sm_read(LmnicState *s, hwaddr addr, unsigned size);
+void lmnic_core_sm_write(LmnicState *s, hwaddr addr, uint64_t val,
+                         unsigned size);
 ssize_t lmnic_core_receive(LmnicState *s, const uint8_t *buf, size_t size);
 
 /* lmnic_core.c, for lmnic_conn.c and lmnic_mig.c */
@@ -124,9 +127,11 @@ struct lmnic_sm_counters *lmnic_vp_cnt(LmnicState *s, unsigned v);
 struct lmnic_sm_adapter *lmnic_adapter_blk(LmnicState *s);
 bool lmnic_vp_enabled(LmnicState *s, unsigned v);
 bool lmnic_vp_quiesced(LmnicState *s, unsigned v);
+bool lmnic_config_ok(const struct lmnic_sm_config *cfg, bool enabled);
+bool lmnic_queues_ok(const struct lmnic_sm_queue *q);
+bool lmnic_rss_ok(const struct lmnic_sm_rss *rss);
 void lmnic_vp_sections(LmnicState *s, struct lmnic_sm_vport_hdr *h);
 void lmnic_vp_restart(LmnicState *s, unsigned v);
-bool lmnic_sm_write_ok(LmnicState *s, hwaddr addr, unsigned size);
 void lmnic_vec_raise(LmnicState *s, unsigned n);
 
 /* lmnic_conn.c */
@@ -141,6 +146,7 @@ bool lmnic_conn_lookup(LmnicState *s, unsigned v, const uint8_t *buf,
                        LmnicConnHit *hit);
 void lmnic_err_raise(LmnicState *s, uint32_t cause, unsigned v, unsigned qp,
                      uint32_t entry, uint64_t addr);
+void lmnic_inject_fault(LmnicState *s, const char *value, Error **errp);
 void lmnic_conn_class_init(ObjectClass *klass);
 void lmnic_conn_reset(LmnicState *s);
 void lmnic_conn_realize(LmnicState *s);

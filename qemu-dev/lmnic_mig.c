@@ -13,6 +13,7 @@
 #include "qemu/log.h"
 #include "qemu/bitmap.h"
 #include "qemu/bswap.h"
+#include "qemu/cutils.h"
 #include "qemu/madvise.h"
 #include "qemu/memalign.h"
 #include "sysemu/dma.h"
@@ -95,14 +96,16 @@ static bool lmnic_mig_slot_used(const struct lmnic_conn *c)
 
 /*
  * Table slots an image of vport V carries: entries and tombstones, which
- * the table header counts (LOAD refuses an image where they disagree).
+ * the table header counts (LOAD refuses an image where they disagree, and
+ * SAVE fails if the table holds another number), never above the capacity.
  */
 static uint32_t lmnic_mig_used(LmnicState *s, unsigned v)
 {
     const struct lmnic_sm_conn_hdr *h =
         (const void *)(lmnic_vp_block(s, v) + LMNIC_SM_OFF_CONN);
 
-    return le32_to_cpu(h->count) + le32_to_cpu(h->tombstones);
+    return MIN((uint64_t)le32_to_cpu(h->count) + le32_to_cpu(h->tombstones),
+               s->conn_capacity);
 }
 
 /* Bytes and records of an image that carries USED table slots. */
@@ -242,7 +245,7 @@ static void lmnic_mig_delta_scan(LmnicState *s, unsigned v, LmnicMigSnap *sn)
     uint32_t i, k = 0, n = 0;
 
     g_free(sn->delta);
-    sn->delta = g_new(uint32_t, lmnic_mig_used(s, v) + sn->n);
+    sn->delta = g_new(uint32_t, s->conn_capacity);    /* each slot once */
     for (i = 0; i < s->conn_capacity; i++) {
         bool used = lmnic_mig_slot_used(&t[i]);
 
@@ -527,6 +530,30 @@ static unsigned lmnic_mig_walk(LmnicState *s, const uint8_t *img,
     return 0;
 }
 
+/*
+ * The values of the sections the datapath uses as the commands that set
+ * them check them: CONFIG as SET_CONFIG, QUEUES as QUEUE_CREATE, RSS as
+ * SET_RSS. 0 or LMNIC_LOADE_VALUE, the section's record in *REC.
+ */
+static unsigned lmnic_mig_check_values(const LmnicMigImage *im, uint32_t *rec)
+{
+    bool enabled = le32_to_cpu(im->hdr->state) & LMNIC_VPS_ENABLED;
+
+    *rec = im->sec_rec[LMNIC_SEC_CONFIG];
+    if (!lmnic_config_ok((const void *)im->sec[LMNIC_SEC_CONFIG], enabled)) {
+        return LMNIC_LOADE_VALUE;
+    }
+    *rec = im->sec_rec[LMNIC_SEC_QUEUES];
+    if (!lmnic_queues_ok((const void *)im->sec[LMNIC_SEC_QUEUES])) {
+        return LMNIC_LOADE_VALUE;
+    }
+    *rec = im->sec_rec[LMNIC_SEC_RSS];
+    if (!lmnic_rss_ok((const void *)im->sec[LMNIC_SEC_RSS])) {
+        return LMNIC_LOADE_VALUE;
+    }
+    return 0;
+}
+
 /* The connection table of an image: 0 or LMNIC_LOADE_*. */
 static unsigned lmnic_mig_check_conn(LmnicState *s, LmnicMigImage *im,
                                      uint32_t *rec)
@@ -750,6 +777,9 @@ static uint16_t lmnic_mig_load_buf(LmnicState *s, unsigned v,
             why = LMNIC_LOADE_DIGEST;
             rec = 0;
         }
+    }
+    if (!why) {
+        why = lmnic_mig_check_values(&im, &rec);
     }
     if (!why) {
         why = delta ? lmnic_mig_check_delta(s, v, &im, &rec) :

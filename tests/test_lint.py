@@ -1,5 +1,6 @@
 """Style: the kernel's checkpatch (--strict) over the driver, the KUnit
-suite, the test modules and the headers; QEMU's checkpatch over qemu-dev/."""
+suite, the test modules and the headers; QEMU's checkpatch over qemu-dev/
+and the model's host tests (tests/model/)."""
 
 import subprocess
 
@@ -32,7 +33,8 @@ def test_kernel_checkpatch(pattern):
 
 def test_qemu_checkpatch():
     tree = script("qemu.sh", "srctree")
-    for f in _files(["qemu-dev/*.c", "qemu-dev/*.h"]):
+    for f in _files(["qemu-dev/*.c", "qemu-dev/*.h", "tests/model/*.c",
+                     "tests/model/*.h"]):
         rc, out = _checkpatch(tree, ["--no-tree", "--strict"], [f])
         assert rc == 0 and "0 errors, 0 warnings" in out, out
 

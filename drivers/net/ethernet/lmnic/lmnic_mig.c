@@ -491,6 +491,7 @@ static const char * const lmnic_loade_names[] = {
 	[LMNIC_LOADE_MISSING] = "a required record is missing",
 	[LMNIC_LOADE_HEADER] = "invalid vport header",
 	[LMNIC_LOADE_NO_BASE] = "a delta without a pre-copy image",
+	[LMNIC_LOADE_VALUE] = "a section value the adapter refuses",
 };
 
 /*
