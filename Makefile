@@ -7,6 +7,8 @@
 #   make demo            boot guests with lmnic adapters and show lmnic at work
 #   make check           every test; T='pytest args' selects a subset
 #   make modules-all     build for all testbed kernels, W=1 (+ C=1 on debug)
+#   make fuzz            a long campaign of the adapter model's fuzzer and
+#                        table property test (FUZZ_SECONDS=, default 3600)
 #   make qemu|kernels    build the emulator / provide the testbed kernels
 #   make deps            install build and test dependencies (Debian)
 
@@ -71,10 +73,14 @@ check: qemu kernels
 demo: qemu kernels
 	@$(PYTHON) tests/demo.py
 
+FUZZ_SECONDS ?= 3600
+fuzz: qemu
+	@scripts/fuzz-model.sh $(FUZZ_SECONDS)
+
 clean:
 	rm -rf build
 	find . \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
 		-o -name '.*.cmd' -o -name 'modules.order' -o -name 'Module.symvers' \) \
 		-not -path './.git/*' -delete
 
-.PHONY: all modules install deps qemu kernels modules-all unit check demo clean
+.PHONY: all modules install deps qemu kernels modules-all unit check demo fuzz clean

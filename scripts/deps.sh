@@ -16,7 +16,7 @@ PKGS=(
 	# guest userland
 	busybox-static ethtool iproute2 pciutils
 	# host-side tests and tools
-	python3-pytest libcmocka-dev libnl-3-dev libnl-genl-3-dev clang
+	python3-pytest libcmocka-dev libnl-3-dev libnl-genl-3-dev clang llvm-14
 	socat libssl-dev openssl
 	# the netlink family's code generator (tools/net/ynl)
 	python3-yaml python3-jsonschema

@@ -71,3 +71,32 @@ def test_conn_diff(seed):
     rc, out = _diff(*args)
     assert rc == 0, out[-6000:]
     assert "sequences passed" in out, out[-3000:]
+
+
+FUZZ_SECONDS = 60
+
+
+def test_fuzz_model(tmp_path):
+    """The device fuzzer, bounded: seeded with the driver's sessions and the
+    inputs of past findings; no sanitizer report, hang or broken promise."""
+    for target in ("fuzz-model", "seed-model"):
+        build = _make(target)
+        assert build.returncode == 0, build.stdout + build.stderr
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    seeds = subprocess.run([str(OUT / "seed-model"), str(corpus)], env=ENV,
+                           capture_output=True, text=True)
+    assert seeds.returncode == 0, seeds.stdout + seeds.stderr
+    regress = sorted(str(p) for p in (MODEL / "fuzz-regress").glob("*"))
+    if regress:
+        res = subprocess.run([str(OUT / "fuzz-model"), "-runs=1", *regress],
+                             env=ENV, capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr[-6000:]
+    res = subprocess.run([str(OUT / "fuzz-model"),
+                          f"-max_total_time={FUZZ_SECONDS}", "-max_len=4096",
+                          "-timeout=20", "-rss_limit_mb=4096",
+                          f"-artifact_prefix={tmp_path}/", str(corpus)],
+                         env=ENV, capture_output=True, text=True,
+                         timeout=FUZZ_SECONDS + 300)
+    assert res.returncode == 0, res.stderr[-6000:]
+    assert "Done" in res.stderr, res.stderr[-2000:]
