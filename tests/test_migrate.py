@@ -362,6 +362,85 @@ def test_precopy_delta_carries_the_changes(trio):
           f"downtime {sent['downtime_ms']:.1f} ms")
 
 
+def _bulk_key(i):
+    """The 5-tuple lmnic-conn bulk gives its connection I."""
+    return f"udp 198.18.{i >> 8}.{i & 255} {1024 + i % 60000} {VM} 5000"
+
+
+@pytest.mark.parametrize("trio", FAULTS, indirect=True)
+def test_precopy_ids_move_between_slots(trio):
+    """After the pre-copy image left, pairs of connections are deleted and
+    one id of each pair comes back with the other's 5-tuple: it takes the
+    other's old slot, before or after its own (both orders occur over 32
+    pairs). The delta moves ids between slots; B must end with A's digest
+    and table, and find and delete every moved id."""
+    a, b = trio["a"], trio["b"]
+    n = 600
+    fresh(a, b, n)
+    agents(a, b, src_env="LMNIC_MIGRATE_STALL=quiesce",
+           send_extra="--verify --json")
+    wait_stall(a, "/tmp/send.err", "quiesce")
+    assert status(b)["state"] == "loaded" and status(b)["conn_count"] == n
+    moved = []
+    for k in range(32):
+        i, j = 2 * k, 2 * k + 1
+        keep, key = (j, i) if k < 16 else (i, j)
+        a.run(f"lmnic-conn del eth1 {i} && lmnic-conn del eth1 {j} && "
+              f"lmnic-conn add eth1 {_bulk_key(key)} count id {keep} >/dev/null")
+        moved.append(keep)
+    want = conn_list(a)
+    assert want[0] == n - 32
+    a.run("kill -USR1 $(pidof lmnic-migrate)")
+    rc, err = send_rc(a)
+    wait_pid(b, "/tmp/recv.pid", 60)
+    sent = result(a.run("cat /tmp/send.out"))
+    assert rc == 0 and sent["ok"], err + b.run("cat /tmp/recv.err")
+    assert sent["source_digest"] == sent["dest_digest"], sent
+    assert conn_list(b) == want
+    for i in moved:
+        b.run(f"lmnic-conn del eth1 {i}")
+    assert conn_list(b)[0] == n - 64
+    for i in moved:
+        rc, out = b.run_rc(f"lmnic-conn del eth1 {i}")
+        assert rc != 0, f"id {i} deleted twice: {out}"
+
+
+@pytest.mark.parametrize("trio", FAULTS, indirect=True)
+def test_precopy_under_continuous_churn(trio):
+    """Connections come and go on A without a pause from before the pre-copy
+    image is taken until after the vport stopped (the churn's last commands
+    meet a quiesced vport and fail): B ends with A's table at the pause and
+    A's digest."""
+    a, b = trio["a"], trio["b"]
+    n = 1000
+    fresh(a, b, n)
+    a.run("rm -f /tmp/churn.*; (i=0; while [ ! -e /tmp/churn.stop ]; do "
+          "i=$((i+1)); lmnic-conn del eth1 $((i % 997)) >/dev/null 2>&1; "
+          "lmnic-conn add eth1 udp 10.44.$((i / 250 % 250)).$((i % 250)) 9 "
+          f"{VM} 9 count >/dev/null 2>&1 && echo >> /tmp/churn.ok; "
+          "done) >/dev/null 2>&1 & echo $! > /tmp/churn.pid")
+    try:
+        agents(a, b, src_env="LMNIC_MIGRATE_STALL=quiesce",
+               send_extra="--verify --json")
+        wait_stall(a, "/tmp/send.err", "quiesce")
+        before = int(a.run("wc -l < /tmp/churn.ok 2>/dev/null || echo 0"))
+        time.sleep(3)
+        during = int(a.run("wc -l < /tmp/churn.ok")) - before
+        assert during > 0, "no churn while the pre-copy image was loaded"
+        a.run("kill -USR1 $(pidof lmnic-migrate)")
+        rc, err = send_rc(a)
+        wait_pid(b, "/tmp/recv.pid", 60)
+    finally:
+        a.run("touch /tmp/churn.stop; wait_for=$(cat /tmp/churn.pid); "
+              "while kill -0 $wait_for 2>/dev/null; do sleep 0.1; done")
+    sent = result(a.run("cat /tmp/send.out"))
+    assert rc == 0 and sent["ok"], err + b.run("cat /tmp/recv.err")
+    assert sent["source_digest"] == sent["dest_digest"], sent
+    assert conn_list(b) == conn_list(a)
+    print(f"{during} additions in the 3 s after the pre-copy image loaded; "
+          f"delta {sent['bytes']} bytes")
+
+
 @pytest.mark.parametrize("trio", FAULTS, indirect=True)
 def test_connection_cut_times_out_and_rolls_back(trio):
     a, b = trio["a"], trio["b"]
