@@ -359,7 +359,8 @@ static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
                          LMNIC_RECF_HOST | LMNIC_RECF_OPTIONAL : 0,
                          e->type, blk + e->offset, e->size);
     }
-    buf = g_new(struct lmnic_img_slot, LMNIC_IMG_SLOTS_PER_REC);
+    buf = g_new(struct lmnic_img_slot,
+                MAX(MIN(used, LMNIC_IMG_SLOTS_PER_REC), 1));
     for (i = 0; found < used && !io.failed; i++) {
         uint32_t slot = i;
 

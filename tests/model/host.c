@@ -21,6 +21,13 @@
 #include "lmnic_core.h"
 #include "host.h"
 
+#ifdef QEMU_SANITIZE_ADDRESS
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(p, n)     ((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n)   ((void)(p), (void)(n))
+#endif
+
 #define MH_RXQ_LEN      64      /* frames held for want of RX buffers */
 #define MH_MAX_HOSTS    8
 #define MH_MAX_TIMERS   (4 * (LMNIC_MSIX_VECTORS + 1))
@@ -128,7 +135,9 @@ void qemu_anon_ram_free(void *ptr, size_t size)
     }
 }
 
-static bool mh_page_is_zero(const uint64_t *w, size_t words)
+/* not instrumented: it reads a few MiB per power cycle in the fuzzer */
+static bool __attribute__((no_sanitize("address", "undefined")))
+mh_page_is_zero(const uint64_t *w, size_t words)
 {
     uint64_t acc = 0;
     size_t i;
@@ -143,12 +152,16 @@ static bool mh_page_is_zero(const uint64_t *w, size_t words)
  * Zero the pages of [P, P + LEN) that hold anything: the effect of
  * MADV_DONTNEED on private anonymous memory, without the TLB shootdown
  * that makes it slow when a fuzzer does it thousands of times a second.
+ * Only once the range holds more than MH_RESIDENT_MAX resident pages are
+ * they given back for real, so that the next scans stay short.
  */
+#define MH_RESIDENT_MAX 256
+
 static void mh_zero_resident(void *p, size_t len)
 {
     static unsigned char *res;
     static size_t res_len;
-    size_t page = qemu_real_host_page_size(), n = len / page, i;
+    size_t page = qemu_real_host_page_size(), n = len / page, i, resident = 0;
 
     assert(!((uintptr_t)p % page) && !(len % page));
     if (n > res_len) {
@@ -157,6 +170,13 @@ static void mh_zero_resident(void *p, size_t len)
     }
     if (mincore(p, len, res)) {
         abort();
+    }
+    for (i = 0; i < n; i++) {
+        resident += res[i] & 1;
+    }
+    if (resident > MH_RESIDENT_MAX) {
+        madvise(p, len, MADV_DONTNEED);
+        return;
     }
     for (i = 0; i < n; i++) {
         uint8_t *pg = (uint8_t *)p + i * page;
@@ -180,15 +200,65 @@ int qemu_madvise(void *addr, size_t len, int advice)
     return madvise(addr, len, advice);
 }
 
+/*
+ * Aligned allocations (LOAD stages its image in one) come from a small
+ * pool: under ASan a fresh large block is an mmap and a shadow memset each
+ * time, most of a fuzzer's time. A block is poisoned while free and past
+ * the size asked for, so that ASan still sees every access out of bounds
+ * or after the free.
+ */
+#define MH_POOL 4
+
+static struct {
+    void *p;
+    size_t cap;
+    bool used;
+} mh_pool[MH_POOL];
+
 void *qemu_try_memalign(size_t alignment, size_t size)
 {
+    size_t want = ROUND_UP(MAX(size, 1), 8), cap;
+    unsigned i;
     void *p;
 
-    return posix_memalign(&p, MAX(alignment, sizeof(void *)), size) ? NULL : p;
+    for (i = 0; i < MH_POOL && alignment <= 4096; i++) {
+        if (mh_pool[i].p && !mh_pool[i].used && mh_pool[i].cap >= want) {
+            mh_pool[i].used = true;
+            ASAN_UNPOISON_MEMORY_REGION(mh_pool[i].p, want);
+            ASAN_POISON_MEMORY_REGION((uint8_t *)mh_pool[i].p + want,
+                                      mh_pool[i].cap - want);
+            return mh_pool[i].p;
+        }
+    }
+    /* a power of two: the pool soon holds blocks every LOAD fits in */
+    cap = MAX(pow2ceil(want), 64 * KiB);
+    if (posix_memalign(&p, MAX(alignment, 4096), cap)) {
+        return NULL;
+    }
+    for (i = 0; i < MH_POOL; i++) {
+        if (!mh_pool[i].used) {
+            free(mh_pool[i].p);
+            mh_pool[i].p = p;
+            mh_pool[i].cap = cap;
+            mh_pool[i].used = true;
+            break;
+        }
+    }
+    ASAN_POISON_MEMORY_REGION((uint8_t *)p + want, cap - want);
+    return p;
 }
 
 void qemu_vfree(void *ptr)
 {
+    unsigned i;
+
+    for (i = 0; i < MH_POOL; i++) {
+        if (mh_pool[i].used && mh_pool[i].p == ptr) {
+            mh_pool[i].used = false;
+            ASAN_POISON_MEMORY_REGION(ptr, mh_pool[i].cap);
+            return;
+        }
+    }
     free(ptr);
 }
 
