@@ -7,8 +7,9 @@
 #                                    default the machine's cores;
 #                                    DIFF_SEQUENCES= sequences, default 20000)
 #
-# The corpus lives in $LMNIC_CACHE/fuzz-model-corpus and grows from run to
-# run; a finding is left in build/fuzz-model/ (crash-*, timeout-*, leak-*).
+# The corpus lives in $LMNIC_CACHE/fuzz-model-corpus (FUZZ_CORPUS= another
+# directory) and grows from run to run; a finding is left in
+# build/fuzz-model/ (crash-*, timeout-*, leak-*).
 set -euo pipefail
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
@@ -19,7 +20,7 @@ jobs=${FUZZ_JOBS:-$(nproc)}
 sequences=${DIFF_SEQUENCES:-20000}
 out=$top/build/fuzz-model
 bin=$top/build/model
-corpus=$cache/fuzz-model-corpus
+corpus=${FUZZ_CORPUS:-$cache/fuzz-model-corpus}
 
 mkdir -p "$out" "$corpus"
 make -s -C "$top/tests/model" O="$bin" "$bin/fuzz-model" "$bin/fuzz-model-cov" \
