@@ -1076,8 +1076,8 @@ static void lmnic_aq_process(LmnicState *s)
     struct lmnic_aq_desc d;
     bool irq = false;
 
-    if (!(s->aq_ctrl & LMNIC_AQ_CTRL_ENABLE) || s->dead) {
-        return;
+    if (!(s->aq_ctrl & LMNIC_AQ_CTRL_ENABLE) || s->dead || s->aq_hung) {
+        return;     /* a hung queue takes nothing until a reset */
     }
     while (s->aq_head != s->aq_tail) {
         dma_addr_t slot = s->aq_base + (dma_addr_t)s->aq_head * sizeof(d);

@@ -85,6 +85,7 @@ struct LmnicState {
 
     /* errors (LMNIC_REG_ERR_*) and injected faults */
     bool dead;                          /* firmware fatal: stopped */
+    bool aq_hung;                       /* admin queue stopped: aq-hang */
     uint32_t err_cause;
     uint32_t err_vport;
     uint32_t err_qp;

@@ -230,6 +230,7 @@ static const char *reason_name(uint32_t r)
 		[LMNIC_ERR_REASON_DEAD] = "dead",
 		[LMNIC_ERR_REASON_PCI_ERROR] = "pci-error",
 		[LMNIC_ERR_REASON_REMOVED] = "removed",
+		[LMNIC_ERR_REASON_AQ_TIMEOUT] = "aq-timeout",
 	};
 
 	return r < sizeof(names) / sizeof(names[0]) && names[r] ? names[r] : "unknown";
@@ -398,6 +399,10 @@ static void diagnose(const struct lmnic_dump_view *v, struct diagnosis *d)
 		d->fault = "tx-hang";
 		d->vport = le32(v->drv->detail_vport);
 		d->qp = le32(v->drv->detail_qp);
+	} else if (reason == LMNIC_ERR_REASON_AQ_TIMEOUT) {
+		/* the vport of the command that never completed */
+		d->fault = "admin-queue-hang";
+		d->vport = le32(v->drv->detail_vport);
 	} else {
 		/* the adapter stopped answering: did its firmware say why? */
 		d->fault = "adapter-dead";

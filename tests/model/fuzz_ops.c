@@ -366,12 +366,13 @@ static void op_migrate(FoRun *r, bool b_to_a)
 
 static void op_fault(FoRun *r, ModelHost *h)
 {
-    static const char *const kind[] = { "parity", "dma", "tx-hang", "fatal" };
-    unsigned k = g8(r) % 4, v = g8(r) % LMNIC_MAX_VPORTS, n = g16(r);
+    static const char *const kind[] = { "parity", "dma", "tx-hang", "fatal",
+                                        "aq-hang" };
+    unsigned k = g8(r) % 5, v = g8(r) % LMNIC_MAX_VPORTS, n = g16(r);
     char f[64], err[128];
 
-    if (k == 3) {
-        snprintf(f, sizeof(f), "fatal");
+    if (k >= 3) {
+        snprintf(f, sizeof(f), "%s", kind[k]);
     } else {
         snprintf(f, sizeof(f), "%s:%u:%u", kind[k], v, n);
     }

@@ -40,6 +40,8 @@ enum lmnic_conn_action {
  * @LMNIC_ERR_REASON_DEAD: register reads return all ones
  * @LMNIC_ERR_REASON_PCI_ERROR: the PCI core reported an error (AER)
  * @LMNIC_ERR_REASON_REMOVED: the adapter was surprise removed
+ * @LMNIC_ERR_REASON_AQ_TIMEOUT: an admin command did not complete; the admin
+ *   queue is reset
  */
 enum lmnic_err_reason {
 	LMNIC_ERR_REASON_PARITY = 1,
@@ -49,6 +51,7 @@ enum lmnic_err_reason {
 	LMNIC_ERR_REASON_DEAD,
 	LMNIC_ERR_REASON_PCI_ERROR,
 	LMNIC_ERR_REASON_REMOVED,
+	LMNIC_ERR_REASON_AQ_TIMEOUT,
 };
 
 /**

@@ -24,7 +24,8 @@ struct genl_family;
 #define LMNIC_DRV_NAME		"lmnic"
 #define LMNIC_RESET_TIMEOUT_US	100000
 #define LMNIC_AQ_LEN		64
-#define LMNIC_AQ_TIMEOUT_US	1000000
+#define LMNIC_AQ_TIMEOUT_US	1000000	/* most commands; see lmnic_aq_timeout_us() */
+#define LMNIC_AQ_LONG_TIMEOUT_US 60000000	/* a whole image or table */
 #define LMNIC_AQ_BUF_SIZE	4096
 #define LMNIC_DEFAULT_RING	1024
 #define LMNIC_DEFAULT_ITR_US	20
@@ -71,6 +72,16 @@ enum lmnic_mig_phase {
 
 struct lmnic_stream;
 
+#define LMNIC_MIG_LOADED_MAX	16
+
+/* An image a LOAD took, kept until the vport resumes: recovery loads it again. */
+struct lmnic_mig_loaded {
+	struct lmnic_img img;
+	u8 sha256[32];
+	u32 num_records;
+	bool delta;
+};
+
 /* A vport's migration; changed under RTNL. */
 struct lmnic_mig {
 	struct lmnic_dev *ld;
@@ -89,6 +100,18 @@ struct lmnic_mig {
 	struct lmnic_mig_hdr hdr;
 	struct lmnic_mig_trailer trailer;
 	u8 sha256[32];		/* of the image last extracted or restored */
+	/*
+	 * Restore: the images loaded since the last full one, so that a
+	 * recovery of an adapter that no longer answers can load them again;
+	 * loaded_lost once there were more than LMNIC_MIG_LOADED_MAX.
+	 */
+	struct lmnic_mig_loaded loaded[LMNIC_MIG_LOADED_MAX];
+	unsigned int n_loaded;
+	bool loaded_lost;
+	bool base_lost;		/* pre-copy: an adapter reset dropped the kept image */
+	bool state_lost;	/* stopped, its block lost in an adapter reset */
+	struct lmnic_mig_loaded held;	/* the block, saved for a reset */
+	bool have_held;
 	u64 quiesce_ns;
 	u64 save_ns;
 	u64 load_ns;
@@ -98,6 +121,9 @@ struct lmnic_mig {
 enum {
 	LMNIC_F_DEAD,		/* MMIO reads return all ones */
 	LMNIC_F_ERR_PENDING,	/* an error is being dumped and recovered */
+	LMNIC_F_AQ_DEAD,	/* an admin command timed out: reset before reuse */
+	LMNIC_F_DMA_STOPPED,	/* reset to stop its DMA; set up again by recovery */
+	LMNIC_F_PCI_ERR,	/* the PCI core is recovering the function */
 };
 
 /* What the netlink family and devlink tell of a kept error dump. */
@@ -137,6 +163,12 @@ struct lmnic_dev {
 	u16 aq_tail;
 	void *aq_buf;		/* indirect data of the command in flight */
 	dma_addr_t aq_buf_dma;
+	/*
+	 * DMA memory an admin command gave the adapter when the queue died:
+	 * the adapter may still access it, so it is freed after a reset
+	 * (struct lmnic_img_held, under aq_lock).
+	 */
+	struct list_head aq_held;
 
 	struct net_device *netdevs[LMNIC_MAX_VPORTS];
 
@@ -159,7 +191,16 @@ struct lmnic_dev {
 	u64 err_time;
 	u64 probe_ns;
 
-	struct list_head nl_list;	/* in the netlink family's list */
+	/*
+	 * The netlink family's view: nl_list is on its list (lmnic_devs_lock);
+	 * a request pins the adapter (nl_users) and holds nl_lock for its whole
+	 * length; removal takes nl_lock to tear the migrations down, sets
+	 * nl_gone, and waits for nl_users to drop to zero.
+	 */
+	struct list_head nl_list;
+	struct mutex nl_lock;	/* a request's whole length; mig[] teardown */
+	atomic_t nl_users;
+	bool nl_gone;
 
 	struct lmnic_mig mig[LMNIC_MAX_VPORTS];
 	struct work_struct mig_work;	/* undoes migrations of closed sockets */
@@ -176,6 +217,32 @@ struct lmnic_tx_buf {
 struct lmnic_rx_buf {
 	struct sk_buff *skb;
 	dma_addr_t dma;
+};
+
+/*
+ * Counters of one queue index, summed over every queue pair that had it:
+ * a queue pair's counters are added here when it goes, so that the totals
+ * never go back (lmnic_net.stats_lock).
+ */
+struct lmnic_qp_totals {
+	u64 tx_packets;
+	u64 tx_bytes;
+	u64 tx_busy;
+	u64 rx_packets;
+	u64 rx_bytes;
+	u64 rx_alloc_fail;
+	u64 rx_csum_bad;
+	u64 rx_marked;
+};
+
+/* The adapter counters the netdev's totals take, summed over resets. */
+struct lmnic_hw_totals {
+	u64 rx_missed;
+	u64 tx_errors;
+	u64 multicast;
+	u64 rx_length;
+	u64 rx_crc;
+	u64 rx_dropped;
 };
 
 struct lmnic_ring_stats {
@@ -236,12 +303,21 @@ struct lmnic_net {
 	bool filter_overflow;	/* more addresses than MAC filters */
 	unsigned long active_vlans[BITS_TO_LONGS(VLAN_N_VID)];	/* RTNL */
 
-	struct lmnic_qp *qps[LMNIC_MAX_QP];	/* while up, under RTNL */
+	/*
+	 * Queue pairs while up: set and cleared under RTNL, and under
+	 * stats_lock, which readers of the counters take; the datapath uses
+	 * them only between netif_tx_start and netif_tx_disable.
+	 */
+	struct lmnic_qp *qps[LMNIC_MAX_QP];
 	struct lmnic_sm_counters __iomem *cnt;	/* in state memory */
+	spinlock_t stats_lock;	/* qps[] against readers; the totals below */
+	struct lmnic_qp_totals qp_base[LMNIC_MAX_QP];
+	struct lmnic_hw_totals hw_base;
 
 	struct work_struct rx_mode_work;
 	atomic64_t tx_timeouts;
 	bool mig_stopped;	/* quiesced for migration (RTNL) */
+	bool mig_adopting;	/* taking a loaded block's MAC and MTU (RTNL) */
 };
 
 static inline struct device *lmnic_to_dev(struct lmnic_dev *ld)
@@ -262,7 +338,8 @@ static inline u16 lmnic_ring_next(const struct lmnic_ring *r, u16 i)
 /* Entries the driver may still fill: one stays empty to tell full from empty */
 static inline u16 lmnic_ring_unused(const struct lmnic_ring *r)
 {
-	return (r->next_to_clean - r->next_to_use - 1) & (r->size - 1);
+	return (READ_ONCE(r->next_to_clean) - READ_ONCE(r->next_to_use) - 1) &
+	       (r->size - 1);
 }
 
 /* lmnic_hw.c */
@@ -271,6 +348,7 @@ void lmnic_wr32(struct lmnic_dev *ld, u32 reg, u32 val);
 int lmnic_hw_check_id(u32 magic, u32 version, u32 layout);
 int lmnic_hw_init(struct lmnic_dev *ld);
 int lmnic_hw_reset(struct lmnic_dev *ld);
+void lmnic_hw_stop_dma(struct lmnic_dev *ld);
 u64 lmnic_sm_rd64(struct lmnic_dev *ld, const __le64 __iomem *p);
 
 /* lmnic_state.c */
@@ -280,6 +358,7 @@ int lmnic_sm_check(struct lmnic_dev *ld);
 /* lmnic_adminq.c */
 int lmnic_aq_status_to_errno(u16 status);
 int lmnic_aq_init(struct lmnic_dev *ld);
+void lmnic_aq_hold(struct lmnic_dev *ld, struct lmnic_img *img);
 void lmnic_aq_start(struct lmnic_dev *ld);
 void lmnic_aq_fini(struct lmnic_dev *ld);
 int lmnic_aq_cmd(struct lmnic_dev *ld, struct lmnic_aq_desc *cmd,
@@ -299,10 +378,15 @@ int lmnic_reconfigure(struct lmnic_net *net, u16 num_qp, u16 tx_size,
 void lmnic_rss_default_table(struct lmnic_net *net);
 int lmnic_up(struct lmnic_net *net);
 void lmnic_down(struct lmnic_net *net);
+void lmnic_stop_datapath(struct lmnic_net *net);
+void lmnic_fold_hw_counters(struct lmnic_net *net);
 
 /* lmnic_txrx.c */
 int lmnic_qps_up(struct lmnic_net *net);
 void lmnic_qps_down(struct lmnic_net *net);
+void lmnic_qps_napi_disable(struct lmnic_net *net);
+void lmnic_qp_totals(struct lmnic_net *net, u16 q, struct lmnic_qp_totals *t);
+void lmnic_rx_check_depleted(struct lmnic_net *net);
 netdev_tx_t lmnic_xmit(struct sk_buff *skb, struct net_device *netdev);
 u16 lmnic_rx_buf_len(unsigned int mtu);
 
@@ -323,10 +407,14 @@ int lmnic_conn_replay(struct lmnic_dev *ld, u16 v, const struct lmnic_conn *c);
 
 /* lmnic_err.c */
 int lmnic_err_init(struct lmnic_dev *ld);
+void lmnic_err_start(struct lmnic_dev *ld);
+void lmnic_err_stop(struct lmnic_dev *ld);
 void lmnic_err_fini(struct lmnic_dev *ld);
 void lmnic_err_irq(struct lmnic_dev *ld);
 void lmnic_err_report(struct lmnic_dev *ld, u32 reason, u32 vport, u32 qp);
 int lmnic_recover(struct lmnic_dev *ld);
+int lmnic_recover_locked(struct lmnic_dev *ld);
+void lmnic_health_healthy(struct lmnic_dev *ld);
 const char *lmnic_reason_name(u32 reason);
 int lmnic_dump_info(const char *dev_name, u32 id, struct lmnic_dump_ref *out);
 int lmnic_dump_read(const char *dev_name, u32 id, u32 off, void *dst, u32 len);
@@ -347,10 +435,16 @@ u64 lmnic_mig_stream_size(struct lmnic_dev *ld, u16 v);
 int lmnic_mig_restore(struct lmnic_dev *ld, u16 v, struct net *ns, u32 portid,
 		      u64 off, const void *data, u32 len, bool commit,
 		      struct netlink_ext_ack *extack);
-int lmnic_mig_resume(struct lmnic_dev *ld, u16 v, struct netlink_ext_ack *extack);
-int lmnic_mig_abort(struct lmnic_dev *ld, u16 v, struct netlink_ext_ack *extack);
-int lmnic_mig_finish(struct lmnic_dev *ld, u16 v, struct netlink_ext_ack *extack);
+int lmnic_mig_resume(struct lmnic_dev *ld, u16 v, struct net *ns, u32 portid,
+		     struct netlink_ext_ack *extack);
+int lmnic_mig_abort(struct lmnic_dev *ld, u16 v, struct net *ns, u32 portid,
+		    struct netlink_ext_ack *extack);
+int lmnic_mig_finish(struct lmnic_dev *ld, u16 v, struct net *ns, u32 portid,
+		     struct netlink_ext_ack *extack);
 void lmnic_mig_release(struct lmnic_dev *ld, struct net *ns, u32 portid);
+bool lmnic_mig_keeps_block(struct lmnic_dev *ld, u16 v);
+void lmnic_mig_recover_prepare(struct lmnic_dev *ld, u16 v);
+int lmnic_mig_recover(struct lmnic_dev *ld, u16 v);
 int lmnic_mig_digest(struct lmnic_dev *ld, u16 v, u8 *digest);
 
 /* lmnic_nl.c */

@@ -25,6 +25,19 @@ static inline void ethtool_puts(u8 **data, const char *str)
 #endif
 
 #include <net/genetlink.h>
+#include <net/netdev_queues.h>
+
+#ifndef __netif_txq_completed_wake
+/* 6.1 has the wake helper, not its BQL-reporting form */
+#define __netif_txq_completed_wake(txq, pkts, bytes, get_desc, start_thrs,	\
+				   down_cond)				\
+	({								\
+		struct netdev_queue *_txq = (txq);			\
+									\
+		netdev_tx_completed_queue(_txq, pkts, bytes);		\
+		__netif_txq_maybe_wake(_txq, get_desc, start_thrs, down_cond); \
+	})
+#endif
 
 #ifndef LMNIC_HAVE_GENL_SPLIT_OPS
 /*
@@ -51,38 +64,39 @@ static inline struct nlattr **lmnic_nl_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
-#ifndef NL_SET_ERR_MSG_FMT_MOD
+#if !defined(NL_SET_ERR_MSG_FMT) || !defined(NL_SET_ERR_MSG_FMT_MOD)
 /*
- * 6.1's extack has no room of its own for a formatted message; each call
- * site formats into a buffer of its own instead.
+ * Before 6.3 an extack holds only a pointer to a message that must outlive
+ * the request's handler (the reply is built after it returns). Formatted
+ * messages go to a ring of buffers shared by all requests: a buffer is
+ * written again only after LMNIC_EXTACK_SLOTS later messages, long after
+ * the reply that points to it went out; no request shares one with
+ * another that runs at the same time.
  */
-#define NL_SET_ERR_MSG_FMT_MOD(extack, fmt, args...) do {		\
-	static char __lmnic_msg[96];					\
+#define LMNIC_EXTACK_SLOTS	256
+#define LMNIC_EXTACK_LEN	128
+char *lmnic_extack_slot(void);
+
+#define lmnic_extack_fmt(extack, prefix, fmt, args...) do {		\
 	struct netlink_ext_ack *__ea = (extack);			\
+	char *__msg;							\
 									\
-	if (__ea) {							\
-		snprintf(__lmnic_msg, sizeof(__lmnic_msg),		\
-			 KBUILD_MODNAME ": " fmt, ##args);		\
-		__ea->_msg = __lmnic_msg;				\
-	}								\
+	if (!__ea)							\
+		break;							\
+	__msg = lmnic_extack_slot();					\
+	snprintf(__msg, LMNIC_EXTACK_LEN, prefix fmt, ##args);		\
+	__ea->_msg = __msg;						\
 } while (0)
 #endif
 
+#ifndef NL_SET_ERR_MSG_FMT_MOD
+#define NL_SET_ERR_MSG_FMT_MOD(extack, fmt, args...)			\
+	lmnic_extack_fmt(extack, KBUILD_MODNAME ": ", fmt, ##args)
+#endif
+
 #ifndef NL_SET_ERR_MSG_FMT
-/*
- * Before 6.3 an extack holds only a static message: format into a buffer of
- * this call site. Callers hold RTNL, and the message is read when the
- * request is answered.
- */
-#define NL_SET_ERR_MSG_FMT(extack, fmt, args...) do {			\
-	static char __lmnic_msg[128];					\
-	struct netlink_ext_ack *__extack = (extack);			\
-									\
-	if (!__extack)							\
-		break;							\
-	snprintf(__lmnic_msg, sizeof(__lmnic_msg), fmt, ##args);	\
-	__extack->_msg = __lmnic_msg;					\
-} while (0)
+#define NL_SET_ERR_MSG_FMT(extack, fmt, args...)			\
+	lmnic_extack_fmt(extack, "", fmt, ##args)
 #endif
 
 #endif /* _LMNIC_COMPAT_H_ */

@@ -247,8 +247,10 @@ void lmnic_conns_fini(struct lmnic_dev *ld)
 		struct lmnic_conn_table *ct = &ld->conns[v];
 
 		/* the adapter stops writing before the memory goes */
-		if (ct->nchunks && !test_bit(LMNIC_F_DEAD, &ld->flags))
-			lmnic_aq_vport(ld, LMNIC_AQ_REGION_CLEAR, v, NULL, 0);
+		if (ct->nchunks && !test_bit(LMNIC_F_DEAD, &ld->flags) &&
+		    !test_bit(LMNIC_F_DMA_STOPPED, &ld->flags) &&
+		    lmnic_aq_vport(ld, LMNIC_AQ_REGION_CLEAR, v, NULL, 0))
+			lmnic_hw_stop_dma(ld);
 		lmnic_region_free(ld, ct);
 		bitmap_free(ct->ids);
 		ct->ids = NULL;
@@ -378,8 +380,8 @@ int lmnic_conn_replay(struct lmnic_dev *ld, u16 v, const struct lmnic_conn *c)
 	lockdep_assert_held(&ld->conn_lock);
 	err = lmnic_conn_add_locked(ld, v, c, le32_to_cpu(c->id), NULL);
 	if (err)
-		dev_warn(lmnic_to_dev(ld), "vport %u: connection %u not offloaded again: %pe\n",
-			 v, le32_to_cpu(c->id), ERR_PTR(err));
+		dev_warn_ratelimited(lmnic_to_dev(ld), "vport %u: connection %u not offloaded again: %pe\n",
+				     v, le32_to_cpu(c->id), ERR_PTR(err));
 	return err;
 }
 

@@ -49,6 +49,7 @@ static const char * const lmnic_reason_names[] = {
 	[LMNIC_ERR_REASON_DEAD] = "dead",
 	[LMNIC_ERR_REASON_PCI_ERROR] = "pci-error",
 	[LMNIC_ERR_REASON_REMOVED] = "removed",
+	[LMNIC_ERR_REASON_AQ_TIMEOUT] = "aq-timeout",
 };
 
 const char *lmnic_reason_name(u32 reason)
@@ -496,17 +497,32 @@ static void lmnic_check_tx(struct lmnic_dev *ld)
 	}
 }
 
+/* RX rings every allocation failed to refill. RTNL. */
+static void lmnic_check_rx(struct lmnic_dev *ld)
+{
+	u16 v;
+
+	for (v = 0; v < ld->num_vports; v++) {
+		struct net_device *netdev = ld->netdevs[v];
+
+		if (netdev && netif_running(netdev))
+			lmnic_rx_check_depleted(netdev_priv(netdev));
+	}
+}
+
 static void lmnic_service(struct work_struct *work)
 {
 	struct lmnic_dev *ld = container_of(to_delayed_work(work),
 					    struct lmnic_dev, service);
 
-	if (!test_bit(LMNIC_F_ERR_PENDING, &ld->flags)) {
+	if (!test_bit(LMNIC_F_ERR_PENDING, &ld->flags) &&
+	    !test_bit(LMNIC_F_PCI_ERR, &ld->flags)) {
 		if (lmnic_rd32(ld, LMNIC_REG_STATUS) == LMNIC_DEAD_READ)
 			lmnic_err_report(ld, LMNIC_ERR_REASON_DEAD, U32_MAX,
 					 U32_MAX);
 		else if (rtnl_trylock()) {
 			lmnic_check_tx(ld);
+			lmnic_check_rx(ld);
 			rtnl_unlock();
 		}
 	}
@@ -550,29 +566,99 @@ static void lmnic_err_work(struct work_struct *work)
 
 /* ---- recovery ---------------------------------------------------------- */
 
+/* The connections the regions hold, read before a reset; under conn_lock. */
+static struct lmnic_conn *lmnic_conns_save(struct lmnic_conn_table *ct, u32 *n,
+					   u32 *lost)
+{
+	u32 cap = max(ct->count, 1U), id;
+	struct lmnic_conn *saved = kvcalloc(cap, sizeof(*saved), GFP_KERNEL);
+
+	*n = 0;
+	for (id = 0; saved && id < ct->slots; id++) {
+		struct lmnic_conn c;
+		int rc = lmnic_conn_read(ct, id, &c);
+
+		if (rc == -ENOENT)
+			continue;
+		if (rc || *n == cap) {
+			(*lost)++;
+			continue;
+		}
+		saved[(*n)++] = c;
+	}
+	if (!saved)
+		*lost += ct->count;
+	return saved;
+}
+
+/* Offload the saved connections again, each under its own id. */
+static int lmnic_conns_replay(struct lmnic_dev *ld, u16 v,
+			      const struct lmnic_conn *saved, u32 n,
+			      u32 *restored, u32 *lost)
+{
+	struct lmnic_conn_table *ct = &ld->conns[v];
+	u32 i, failed = 0;
+	int err;
+
+	lmnic_conn_ids_clear(ct);
+	for (i = 0; i < ct->nchunks; i++)
+		memset(ct->chunk[i], 0, BIT(ct->chunk_shift));
+	err = lmnic_region_register(ld, v);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		u32 id = le32_to_cpu(saved[i].id);
+
+		if (id >= ct->slots || __test_and_set_bit(id, ct->ids)) {
+			failed++;
+			continue;
+		}
+		if (lmnic_conn_replay(ld, v, &saved[i])) {
+			__clear_bit(id, ct->ids);
+			failed++;
+			continue;
+		}
+		(*restored)++;
+	}
+	if (failed)
+		dev_warn(lmnic_to_dev(ld), "vport %u: %u connections not offloaded again\n",
+			 v, failed);
+	*lost += failed;
+	return 0;
+}
+
 /*
  * Reset the adapter and bring it back as it was: admin queue, regions, every
- * connection the regions hold (same ids), and the vports that were up.
- * Called under RTNL.
+ * connection the regions hold (same ids), and the vports that were up. A
+ * vport a migration stopped comes back as the migration left it (see
+ * lmnic_mig_recover()); one in a pre-copy runs on. Called under RTNL.
  */
-static int lmnic_recover_locked(struct lmnic_dev *ld)
+int lmnic_recover_locked(struct lmnic_dev *ld)
 {
-	struct lmnic_conn **saved;
-	bool up[LMNIC_MAX_VPORTS] = {};
+	struct lmnic_conn *saved[LMNIC_MAX_VPORTS] = {};
 	u32 nsaved[LMNIC_MAX_VPORTS] = {};
+	bool up[LMNIC_MAX_VPORTS] = {};
 	u32 restored = 0, lost = 0;
 	int err = 0;
 	u16 v;
 
-	saved = kcalloc(ld->num_vports, sizeof(*saved), GFP_KERNEL);
-	if (!saved)
-		return -ENOMEM;
+	ASSERT_RTNL();
+	if (test_bit(LMNIC_F_PCI_ERR, &ld->flags))
+		return -EBUSY;	/* the PCI core resets and resumes it */
+
+	/* what stopped vports hold, while the adapter still answers */
+	for (v = 0; v < ld->num_vports; v++)
+		lmnic_mig_recover_prepare(ld, v);
+	/* a queue that died may still have DMA in flight: stop it first */
+	if (test_bit(LMNIC_F_AQ_DEAD, &ld->flags))
+		lmnic_hw_stop_dma(ld);
 
 	for (v = 0; v < ld->num_vports; v++) {
 		struct net_device *netdev = ld->netdevs[v];
 
 		if (netdev && netif_running(netdev)) {
-			up[v] = true;
+			up[v] = !lmnic_mig_keeps_block(ld, v);
+			lmnic_fold_hw_counters(netdev_priv(netdev));
 			lmnic_down(netdev_priv(netdev));
 		}
 	}
@@ -580,25 +666,10 @@ static int lmnic_recover_locked(struct lmnic_dev *ld)
 	/* the regions are the record of what was offloaded */
 	if (ld->num_conn_tables)
 		mutex_lock(&ld->conn_lock);
-	for (v = 0; v < ld->num_conn_tables; v++) {
-		struct lmnic_conn_table *ct = &ld->conns[v];
-		u32 id;
-
-		saved[v] = kvcalloc(max(ct->count, 1U), sizeof(**saved),
-				    GFP_KERNEL);
-		for (id = 0; saved[v] && id < ct->slots; id++) {
-			struct lmnic_conn c;
-			int rc = lmnic_conn_read(ct, id, &c);
-
-			if (rc == -ENOENT)
-				continue;
-			if (rc || nsaved[v] == max(ct->count, 1U)) {
-				lost++;
-				continue;
-			}
-			saved[v][nsaved[v]++] = c;
-		}
-	}
+	for (v = 0; v < ld->num_conn_tables; v++)
+		if (!lmnic_mig_keeps_block(ld, v))
+			saved[v] = lmnic_conns_save(&ld->conns[v], &nsaved[v],
+						    &lost);
 
 	if (test_bit(LMNIC_F_DEAD, &ld->flags)) {
 		/* a dead adapter answers only a function-level reset */
@@ -616,49 +687,40 @@ static int lmnic_recover_locked(struct lmnic_dev *ld)
 	lmnic_wr32(ld, LMNIC_REG_VEC_ENABLE(LMNIC_VEC_ADMIN), 1);
 	lmnic_aq_start(ld);
 
-	for (v = 0; v < ld->num_conn_tables; v++) {
-		struct lmnic_conn_table *ct = &ld->conns[v];
-		u32 i;
-
-		lmnic_conn_ids_clear(ct);
-		for (i = 0; i < ct->nchunks; i++)
-			memset(ct->chunk[i], 0, BIT(ct->chunk_shift));
-		err = lmnic_region_register(ld, v);
-		if (err)
-			goto out_unlock;
-		for (i = 0; i < nsaved[v]; i++) {
-			struct lmnic_conn *c = &saved[v][i];
-			u32 id = le32_to_cpu(c->id);
-
-			if (id >= ct->slots || __test_and_set_bit(id, ct->ids)) {
-				lost++;
-				continue;
-			}
-			if (lmnic_conn_replay(ld, v, c)) {
-				__clear_bit(id, ct->ids);
-				lost++;
-				continue;
-			}
-			restored++;
-		}
+	for (v = 0; v < ld->num_conn_tables && !err; v++) {
+		if (lmnic_mig_keeps_block(ld, v))
+			err = lmnic_region_register(ld, v);
+		else
+			err = lmnic_conns_replay(ld, v, saved[v], nsaved[v],
+						 &restored, &lost);
 	}
 
 out_unlock:
 	if (ld->num_conn_tables)
 		mutex_unlock(&ld->conn_lock);
-	for (v = 0; v < ld->num_conn_tables; v++)
+	for (v = 0; v < LMNIC_MAX_VPORTS; v++)
 		kvfree(saved[v]);
-	kfree(saved);
 	if (err) {
 		dev_err(lmnic_to_dev(ld), "recovery failed: %pe\n", ERR_PTR(err));
 		return err;
 	}
-	for (v = 0; v < ld->num_vports; v++)
+	for (v = 0; v < ld->num_vports; v++) {
+		if (lmnic_mig_recover(ld, v))
+			dev_err(lmnic_to_dev(ld), "vport %u: cannot stop it for its migration again\n",
+				v);
 		if (up[v] && lmnic_up(netdev_priv(ld->netdevs[v])))
 			netdev_err(ld->netdevs[v], "cannot bring the vport up again\n");
+	}
 	dev_info(lmnic_to_dev(ld), "recovered: %u connections offloaded again, %u lost\n",
 		 restored, lost);
 	return 0;
+}
+
+/* Recovered outside the reporter (the PCI core's recovery). */
+void lmnic_health_healthy(struct lmnic_dev *ld)
+{
+	devlink_health_reporter_state_update(ld->health,
+					     DEVLINK_HEALTH_REPORTER_STATE_HEALTHY);
 }
 
 int lmnic_recover(struct lmnic_dev *ld)
@@ -756,6 +818,10 @@ static const struct devlink_health_reporter_ops lmnic_health_ops = {
 	.diagnose = lmnic_health_diagnose,
 };
 
+/*
+ * Error handling is ready before anything can report an error: the error
+ * interrupt, a netdev's TX watchdog, an admin command that times out.
+ */
 int lmnic_err_init(struct lmnic_dev *ld)
 {
 	lmnic_crc_init();
@@ -765,19 +831,29 @@ int lmnic_err_init(struct lmnic_dev *ld)
 	ld->health = devlink_health_reporter_create(priv_to_devlink(ld),
 						    &lmnic_health_ops,
 						    LMNIC_RECOVER_GRACE_MS, ld);
-	if (IS_ERR(ld->health))
-		return PTR_ERR(ld->health);
+	return PTR_ERR_OR_ZERO(ld->health);
+}
+
+/* The periodic checks, once the adapter is all set up. */
+void lmnic_err_start(struct lmnic_dev *ld)
+{
 	queue_delayed_work(system_long_wq, &ld->service,
 			   msecs_to_jiffies(LMNIC_SERVICE_MS));
-	return 0;
+}
+
+/* No more checks or reports: before the netdevs and queues go. */
+void lmnic_err_stop(struct lmnic_dev *ld)
+{
+	/* the bit stays set from here to the end: later reports are dropped */
+	set_bit(LMNIC_F_ERR_PENDING, &ld->flags);
+	cancel_delayed_work_sync(&ld->service);
+	/* a report queued before the bit was set is handled, then none */
+	flush_work(&ld->err_work);
+	set_bit(LMNIC_F_ERR_PENDING, &ld->flags);
 }
 
 void lmnic_err_fini(struct lmnic_dev *ld)
 {
-	/* no new reports: the bit stays set from here to the end */
-	set_bit(LMNIC_F_ERR_PENDING, &ld->flags);
-	cancel_delayed_work_sync(&ld->service);
 	cancel_work_sync(&ld->err_work);
-	set_bit(LMNIC_F_ERR_PENDING, &ld->flags);
 	devlink_health_reporter_destroy(ld->health);
 }

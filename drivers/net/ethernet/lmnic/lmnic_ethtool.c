@@ -101,25 +101,23 @@ static void lmnic_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 		ethtool_puts(&data, lmnic_adapter_stats[i].name);
 }
 
-static void lmnic_qp_sw_stats(struct lmnic_qp *qp, u64 *data)
-{
-	struct lmnic_ring_stats *t = &qp->tx.stats, *r = &qp->rx.stats;
-	unsigned int start;
+static_assert(ARRAY_SIZE(lmnic_qp_stats) ==
+	      sizeof(struct lmnic_qp_totals) / sizeof(u64));
 
-	do {
-		start = u64_stats_fetch_begin(&t->syncp);
-		data[0] = t->packets;
-		data[1] = t->bytes;
-		data[2] = t->busy;
-	} while (u64_stats_fetch_retry(&t->syncp, start));
-	do {
-		start = u64_stats_fetch_begin(&r->syncp);
-		data[3] = r->packets;
-		data[4] = r->bytes;
-		data[5] = r->alloc_fail;
-		data[6] = r->csum_bad;
-		data[7] = r->marked;
-	} while (u64_stats_fetch_retry(&r->syncp, start));
+/* The driver counters of queue index Q, gone queue pairs' included. */
+static void lmnic_qp_sw_stats(struct lmnic_net *net, u16 q, u64 *data)
+{
+	struct lmnic_qp_totals t;
+
+	lmnic_qp_totals(net, q, &t);
+	data[0] = t.tx_packets;
+	data[1] = t.tx_bytes;
+	data[2] = t.tx_busy;
+	data[3] = t.rx_packets;
+	data[4] = t.rx_bytes;
+	data[5] = t.rx_alloc_fail;
+	data[6] = t.rx_csum_bad;
+	data[7] = t.rx_marked;
 }
 
 static void lmnic_get_ethtool_stats(struct net_device *netdev,
@@ -131,10 +129,7 @@ static void lmnic_get_ethtool_stats(struct net_device *netdev,
 	unsigned int q, i;
 
 	for (q = 0; q < LMNIC_MAX_QP; q++) {
-		if (net->qps[q])
-			lmnic_qp_sw_stats(net->qps[q], data);
-		else
-			memset(data, 0, ARRAY_SIZE(lmnic_qp_stats) * sizeof(*data));
+		lmnic_qp_sw_stats(net, q, data);
 		data += ARRAY_SIZE(lmnic_qp_stats);
 		for (i = 0; i < ARRAY_SIZE(lmnic_qp_hw_stats); i++)
 			*data++ = lmnic_sm_rd64(ld, (__le64 __iomem *)
@@ -390,8 +385,9 @@ static int lmnic_set_rxnfc(struct net_device *netdev, struct ethtool_rxnfc *cmd)
 {
 	struct lmnic_net *net = netdev_priv(netdev);
 	struct lmnic_dev *ld = net->ld;
-	struct lmnic_conn c;
+	struct lmnic_conn c, old;
 	u32 id, loc = cmd->fs.location;
+	bool had_old;
 	int err;
 
 	if (net->vport >= ld->num_conn_tables)
@@ -403,17 +399,24 @@ static int lmnic_set_rxnfc(struct net_device *netdev, struct ethtool_rxnfc *cmd)
 		if (err)
 			return err;
 		lmnic_conn_set_owner(&c, LMNIC_CONN_SRC_ETHTOOL);
-		if (loc == RX_CLS_LOC_ANY) {
-			loc = LMNIC_CONN_ID_ANY;
-		} else if (loc != RX_CLS_LOC_FIRST && loc != RX_CLS_LOC_LAST) {
-			/* a rule at a used location replaces it */
-			err = lmnic_conn_del(ld, net->vport, loc, NULL);
-			if (err && err != -ENOENT)
-				return err;
-		} else {
+		if (loc == RX_CLS_LOC_FIRST || loc == RX_CLS_LOC_LAST)
 			return -EINVAL;
+		if (loc == RX_CLS_LOC_ANY)
+			loc = LMNIC_CONN_ID_ANY;
+		else
+			had_old = loc < ld->conns[net->vport].slots &&
+				  !lmnic_conn_read(&ld->conns[net->vport], loc, &old);
+		/* a rule at a used location replaces it, or it stays */
+		if (had_old) {
+			err = lmnic_conn_del(ld, net->vport, loc, NULL);
+			if (err)
+				return err;
 		}
 		err = lmnic_conn_add(ld, net->vport, &c, loc, &id, NULL);
+		if (err && had_old &&
+		    lmnic_conn_add(ld, net->vport, &old, loc, &id, NULL))
+			netdev_err(netdev, "rule %u lost: neither the new one nor the old one is offloaded\n",
+				   loc);
 		if (err)
 			return err;
 		cmd->fs.location = id;

@@ -80,6 +80,21 @@ int lmnic_hw_reset(struct lmnic_dev *ld)
 	return 0;
 }
 
+/*
+ * The adapter may still access memory a command could not take back (an
+ * admin command timed out, or failed on a dead queue): a reset stops every
+ * DMA it does. The recovery that follows sets it up again.
+ */
+void lmnic_hw_stop_dma(struct lmnic_dev *ld)
+{
+	if (test_bit(LMNIC_F_DEAD, &ld->flags) ||
+	    test_and_set_bit(LMNIC_F_DMA_STOPPED, &ld->flags))
+		return;		/* a dead or reset adapter does no DMA */
+	dev_warn(lmnic_to_dev(ld), "resetting the adapter to stop its DMA\n");
+	set_bit(LMNIC_F_AQ_DEAD, &ld->flags);	/* the reset disables the queue */
+	lmnic_hw_reset(ld);
+}
+
 int lmnic_hw_init(struct lmnic_dev *ld)
 {
 	struct device *dev = lmnic_to_dev(ld);

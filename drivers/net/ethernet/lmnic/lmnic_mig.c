@@ -36,6 +36,12 @@ static struct lmnic_net *lmnic_vp_net(struct lmnic_dev *ld, u16 v)
 	return ld->netdevs[v] ? netdev_priv(ld->netdevs[v]) : NULL;
 }
 
+static bool lmnic_ring_size_ok(u16 size)
+{
+	return is_power_of_2(size) && size >= LMNIC_RING_MIN &&
+	       size <= LMNIC_RING_MAX;
+}
+
 /* ---- the image, in DMA-coherent chunks ---------------------------------- */
 
 static void lmnic_img_free(struct lmnic_dev *ld, struct lmnic_img *img)
@@ -116,6 +122,9 @@ static int lmnic_img_cmd(struct lmnic_dev *ld, u16 v, u16 opcode,
 	cmd->p.mig.chunk_shift = img->shift;
 	err = lmnic_aq_cmd_out(ld, cmd, dir, len, sha256, sizeof(dir->sha256));
 	kfree(dir);
+	/* never completed: the adapter may still be at the chunks */
+	if (err == -ETIMEDOUT)
+		lmnic_aq_hold(ld, img);
 	return err;
 }
 
@@ -130,6 +139,17 @@ static int lmnic_vport_cmd(struct lmnic_dev *ld, u16 v, u16 opcode,
 	return lmnic_aq_cmd(ld, cmd, NULL, 0);
 }
 
+/* The stack may send on a vport a migration stopped again. */
+static void lmnic_mig_wake(struct lmnic_net *net)
+{
+	WRITE_ONCE(net->mig_stopped, false);
+	if (netif_running(net->netdev)) {
+		netif_tx_wake_all_queues(net->netdev);
+		if (lmnic_rd32(net->ld, LMNIC_REG_STATUS) & LMNIC_STATUS_LINK)
+			netif_carrier_on(net->netdev);
+	}
+}
+
 /* Stop the stack's traffic, then the adapter's. */
 static int lmnic_mig_quiesce(struct lmnic_dev *ld, u16 v,
 			     struct lmnic_aq_desc *cmd)
@@ -137,16 +157,11 @@ static int lmnic_mig_quiesce(struct lmnic_dev *ld, u16 v,
 	struct lmnic_net *net = lmnic_vp_net(ld, v);
 	int err;
 
-	if (net) {
-		net->mig_stopped = true;
-		if (netif_running(net->netdev)) {
-			netif_carrier_off(net->netdev);
-			netif_tx_disable(net->netdev);
-		}
-	}
+	if (net)
+		lmnic_stop_datapath(net);
 	err = lmnic_vport_cmd(ld, v, LMNIC_AQ_QUIESCE, cmd);
 	if (err && net)
-		net->mig_stopped = false;
+		lmnic_mig_wake(net);
 	return err;
 }
 
@@ -160,20 +175,46 @@ static int lmnic_mig_restart(struct lmnic_dev *ld, u16 v)
 	err = lmnic_vport_cmd(ld, v, LMNIC_AQ_RESUME, &cmd);
 	if (err)
 		return err;
-	if (net) {
-		net->mig_stopped = false;
-		if (netif_running(net->netdev)) {
-			netif_tx_wake_all_queues(net->netdev);
-			if (lmnic_rd32(ld, LMNIC_REG_STATUS) & LMNIC_STATUS_LINK)
-				netif_carrier_on(net->netdev);
-		}
-	}
+	if (net)
+		lmnic_mig_wake(net);
 	return 0;
+}
+
+/* Drop the images kept of the LOADs since the last full one. */
+static void lmnic_mig_loaded_free(struct lmnic_mig *m, struct lmnic_dev *ld)
+{
+	while (m->n_loaded)
+		lmnic_img_free(ld, &m->loaded[--m->n_loaded].img);
+	m->loaded_lost = false;
+}
+
+/* Keep the image a LOAD just took (full: the ones before go). */
+static void lmnic_mig_loaded_keep(struct lmnic_mig *m, struct lmnic_dev *ld,
+				  bool delta, u32 num_records)
+{
+	struct lmnic_mig_loaded *l;
+
+	if (!delta)
+		lmnic_mig_loaded_free(m, ld);
+	if (m->n_loaded == LMNIC_MIG_LOADED_MAX) {
+		m->loaded_lost = true;
+		lmnic_img_free(ld, &m->img);
+		return;
+	}
+	l = &m->loaded[m->n_loaded++];
+	l->img = m->img;
+	memset(&m->img, 0, sizeof(m->img));
+	memcpy(l->sha256, m->sha256, sizeof(l->sha256));
+	l->num_records = num_records;
+	l->delta = delta;
 }
 
 static void lmnic_mig_reset(struct lmnic_mig *m, struct lmnic_dev *ld)
 {
 	lmnic_img_free(ld, &m->img);
+	lmnic_mig_loaded_free(m, ld);
+	m->base_lost = false;
+	m->state_lost = false;
 	kvfree(m->st);
 	m->st = NULL;
 	m->state = LMNIC_MIG_NONE;
@@ -212,6 +253,22 @@ static bool lmnic_mig_owned_by(const struct lmnic_mig *m, struct net *ns,
 			       u32 portid)
 {
 	return m->owner == portid && m->owner_net == ns;
+}
+
+/*
+ * Only the socket that holds a migration moves it on; a finished one is
+ * held by nobody (its source may be resumed by a privileged caller).
+ */
+static int lmnic_mig_check_owner(const struct lmnic_mig *m, u16 v,
+				 struct net *ns, u32 portid,
+				 struct netlink_ext_ack *extack)
+{
+	if (m->state == LMNIC_MIG_NONE || m->state == LMNIC_MIG_FINISHED ||
+	    lmnic_mig_owned_by(m, ns, portid))
+		return 0;
+	NL_SET_ERR_MSG_FMT(extack, "vport %u's migration is held by another socket (pid %d)",
+			   v, m->owner_pid);
+	return -EPERM;
 }
 
 static void lmnic_mig_own(struct lmnic_mig *m, struct net *ns, u32 portid)
@@ -261,39 +318,57 @@ static void lmnic_mig_build_hdr(struct lmnic_dev *ld, u16 v, struct lmnic_mig *m
 	m->stream_size = sizeof(*h) + le64_to_cpu(h->image_size) + sizeof(*t);
 }
 
+/*
+ * Size (QUIESCE) and SAVE an image of vport V with FLAGS (LMNIC_MIGF_*)
+ * into IMG and its SHA-256; CMD holds the SAVE's completion.
+ */
+static int lmnic_mig_image(struct lmnic_dev *ld, u16 v, u8 flags,
+			   struct lmnic_img *img, u8 *sha256,
+			   struct lmnic_aq_desc *cmd,
+			   struct netlink_ext_ack *extack)
+{
+	u64 size;
+	int err;
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->opcode = cpu_to_le16(LMNIC_AQ_QUIESCE);
+	cmd->vport = cpu_to_le16(v);
+	cmd->p.mig.flags = flags;
+	err = lmnic_aq_cmd(ld, cmd, NULL, 0);
+	size = le64_to_cpu(cmd->p.mig.image_size);
+	if (!err && (!size || size > lmnic_img_max_size(ld->conn_capacity)))
+		err = -EIO;
+	if (!err)
+		err = lmnic_img_alloc(ld, img, size);
+	if (err) {
+		NL_SET_ERR_MSG_FMT(extack, "no room for the %llu-byte image", size);
+		return err;
+	}
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->p.mig.flags = flags;
+	err = lmnic_img_cmd(ld, v, LMNIC_AQ_SAVE, img, sha256, cmd);
+	if (err || le64_to_cpu(cmd->p.mig.image_size) != size) {
+		NL_SET_ERR_MSG_FMT(extack, "the adapter cannot save vport %u: %d",
+				   v, err);
+		lmnic_img_free(ld, img);
+		return err ?: -EIO;
+	}
+	img->size = size;
+	return 0;
+}
+
 /* Size and SAVE an image of vport V with FLAGS (LMNIC_MIGF_*) into m->img. */
 static int lmnic_mig_save(struct lmnic_dev *ld, u16 v, u8 flags,
 			  struct netlink_ext_ack *extack)
 {
 	struct lmnic_mig *m = &ld->mig[v];
 	struct lmnic_aq_desc cmd;
-	u64 t0 = ktime_get_ns(), size;
+	u64 t0 = ktime_get_ns();
 	int err;
 
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.opcode = cpu_to_le16(LMNIC_AQ_QUIESCE);
-	cmd.vport = cpu_to_le16(v);
-	cmd.p.mig.flags = flags;
-	err = lmnic_aq_cmd(ld, &cmd, NULL, 0);
-	size = le64_to_cpu(cmd.p.mig.image_size);
-	if (!err && (!size || size > lmnic_img_max_size(ld->conn_capacity)))
-		err = -EIO;
-	if (!err)
-		err = lmnic_img_alloc(ld, &m->img, size);
-	if (err) {
-		NL_SET_ERR_MSG_FMT(extack, "no room for the %llu-byte image", size);
+	err = lmnic_mig_image(ld, v, flags, &m->img, m->sha256, &cmd, extack);
+	if (err)
 		return err;
-	}
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.p.mig.flags = flags;
-	err = lmnic_img_cmd(ld, v, LMNIC_AQ_SAVE, &m->img, m->sha256, &cmd);
-	if (err || le64_to_cpu(cmd.p.mig.image_size) != size) {
-		NL_SET_ERR_MSG_FMT(extack, "the adapter cannot save vport %u: %d",
-				   v, err);
-		lmnic_img_free(ld, &m->img);
-		return err ?: -EIO;
-	}
-	m->img.size = size;
 	m->save_ns = ktime_get_ns() - t0;
 	m->delta = flags & LMNIC_MIGF_DELTA;
 	lmnic_mig_build_hdr(ld, v, m, &cmd);
@@ -353,6 +428,12 @@ int lmnic_mig_extract_start(struct lmnic_dev *ld, u16 v, struct net *ns,
 	if (m->state == LMNIC_MIG_QUIESCED && owned) {
 		lmnic_img_free(ld, &m->img);
 		flags = m->delta ? LMNIC_MIGF_DELTA : 0;
+	} else if (m->state == LMNIC_MIG_PRECOPY && owned && m->base_lost) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "vport %u: the adapter was reset during the pre-copy; start again",
+				   v);
+		err = -ESTALE;
+		goto err_precopy;
 	} else if (m->state == LMNIC_MIG_PRECOPY && owned) {
 		lmnic_img_free(ld, &m->img);
 		flags = LMNIC_MIGF_DELTA;
@@ -535,25 +616,46 @@ static void lmnic_mig_adopt(struct lmnic_dev *ld, u16 v)
 	memcpy_fromio(&cfg, b + LMNIC_SM_OFF_CONFIG, sizeof(cfg));
 	memcpy_fromio(&rss, b + LMNIC_SM_OFF_RSS, sizeof(rss));
 	memcpy_fromio(&q, b + LMNIC_SM_OFF_QUEUES, sizeof(q));
+
+	/*
+	 * Address and MTU through the stack, as a user's change goes (its
+	 * checks, notifiers, rollback); the vport's handlers only record them
+	 * (mig_adopting): the loaded block has them already.
+	 */
+	net->mig_adopting = true;
 	if (is_valid_ether_addr(cfg.mac) &&
 	    !ether_addr_equal(cfg.mac, net->netdev->dev_addr)) {
-		eth_hw_addr_set(net->netdev, cfg.mac);
-		call_netdevice_notifiers(NETDEV_CHANGEADDR, net->netdev);
+		struct sockaddr sa = { .sa_family = net->netdev->type };
+
+		memcpy(sa.sa_data, cfg.mac, ETH_ALEN);
+		if (dev_set_mac_address(net->netdev, &sa, NULL))
+			netdev_warn(net->netdev, "cannot take the address %pM\n",
+				    cfg.mac);
 	}
-	if (le16_to_cpu(cfg.mtu) >= LMNIC_MIN_MTU &&
-	    le16_to_cpu(cfg.mtu) <= LMNIC_MAX_MTU &&
-	    le16_to_cpu(cfg.mtu) != net->netdev->mtu) {
-		WRITE_ONCE(net->netdev->mtu, le16_to_cpu(cfg.mtu));
-		call_netdevice_notifiers(NETDEV_CHANGEMTU, net->netdev);
-	}
+	if (le16_to_cpu(cfg.mtu) != net->netdev->mtu &&
+	    dev_set_mtu(net->netdev, le16_to_cpu(cfg.mtu)))
+		netdev_warn(net->netdev, "cannot take MTU %u\n",
+			    le16_to_cpu(cfg.mtu));
+	net->mig_adopting = false;
+
 	if (le16_to_cpu(cfg.num_qp) >= 1 && le16_to_cpu(cfg.num_qp) <= ld->max_qp)
 		net->num_qp = le16_to_cpu(cfg.num_qp);
 	memcpy(net->rss_key, rss.key, sizeof(net->rss_key));
 	memcpy(net->rss_table, rss.table, sizeof(net->rss_table));
-	if (le16_to_cpu(q.flags) & LMNIC_QF_ENABLED) {
+	/* rings as the adapter's checks allow them, else the driver's own */
+	if ((le16_to_cpu(q.flags) & LMNIC_QF_ENABLED) &&
+	    lmnic_ring_size_ok(le16_to_cpu(q.tx_size)) &&
+	    lmnic_ring_size_ok(le16_to_cpu(q.rx_size)) &&
+	    le16_to_cpu(q.rx_buf_len) >= LMNIC_RX_BUF_MIN &&
+	    le16_to_cpu(q.rx_buf_len) <= LMNIC_RX_BUF_MAX &&
+	    le16_to_cpu(q.rx_buf_len) >= lmnic_rx_buf_len(net->netdev->mtu)) {
 		net->tx_ring_size = le16_to_cpu(q.tx_size);
 		net->rx_ring_size = le16_to_cpu(q.rx_size);
 		net->rx_buf_len = le16_to_cpu(q.rx_buf_len);
+	} else if (le16_to_cpu(q.flags) & LMNIC_QF_ENABLED) {
+		netdev_warn(net->netdev, "loaded queue context %u/%u/%u not usable\n",
+			    le16_to_cpu(q.tx_size), le16_to_cpu(q.rx_size),
+			    le16_to_cpu(q.rx_buf_len));
 	}
 }
 
@@ -617,9 +719,10 @@ load:
 	m->load_ns = ktime_get_ns() - t0;
 	if (!m->on_base)
 		m->was_running = running;
+	lmnic_mig_loaded_keep(m, ld, m->on_base,
+			      le32_to_cpu(m->st->hdr.num_records));
 	m->on_base = false;
 	m->state = LMNIC_MIG_LOADED;
-	lmnic_img_free(ld, &m->img);
 	lmnic_mig_adopt(ld, v);
 	kvfree(m->st);
 	m->st = NULL;
@@ -801,6 +904,12 @@ static int lmnic_mig_do_resume(struct lmnic_dev *ld, u16 v,
 	struct lmnic_mig *m = &ld->mig[v];
 	int err;
 
+	if (m->state_lost) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "vport %u lost its state in an adapter reset: abort the migration",
+				   v);
+		return -EIO;
+	}
 	switch (m->state) {
 	case LMNIC_MIG_QUIESCED:
 	case LMNIC_MIG_FINISHED:
@@ -821,12 +930,14 @@ static int lmnic_mig_do_resume(struct lmnic_dev *ld, u16 v,
 	return err;
 }
 
-int lmnic_mig_resume(struct lmnic_dev *ld, u16 v, struct netlink_ext_ack *extack)
+int lmnic_mig_resume(struct lmnic_dev *ld, u16 v, struct net *ns, u32 portid,
+		     struct netlink_ext_ack *extack)
 {
 	int err;
 
 	rtnl_lock();
-	err = lmnic_mig_do_resume(ld, v, extack);
+	err = lmnic_mig_check_owner(&ld->mig[v], v, ns, portid, extack) ?:
+	      lmnic_mig_do_resume(ld, v, extack);
 	rtnl_unlock();
 	return err;
 }
@@ -838,6 +949,12 @@ static int lmnic_mig_do_abort(struct lmnic_dev *ld, u16 v,
 	struct lmnic_mig *m = &ld->mig[v];
 	struct lmnic_aq_desc cmd;
 
+	if (m->state_lost) {
+		/* nothing to go back to: the vport starts afresh */
+		lmnic_mig_discard(ld, v);
+		lmnic_mig_reset(m, ld);
+		return 0;
+	}
 	switch (m->state) {
 	case LMNIC_MIG_QUIESCED:
 	case LMNIC_MIG_FINISHED:
@@ -862,26 +979,30 @@ static int lmnic_mig_do_abort(struct lmnic_dev *ld, u16 v,
 	}
 }
 
-int lmnic_mig_abort(struct lmnic_dev *ld, u16 v, struct netlink_ext_ack *extack)
+int lmnic_mig_abort(struct lmnic_dev *ld, u16 v, struct net *ns, u32 portid,
+		    struct netlink_ext_ack *extack)
 {
 	int err;
 
 	rtnl_lock();
-	err = lmnic_mig_do_abort(ld, v, extack);
+	err = lmnic_mig_check_owner(&ld->mig[v], v, ns, portid, extack) ?:
+	      lmnic_mig_do_abort(ld, v, extack);
 	rtnl_unlock();
 	return err;
 }
 
-int lmnic_mig_finish(struct lmnic_dev *ld, u16 v, struct netlink_ext_ack *extack)
+int lmnic_mig_finish(struct lmnic_dev *ld, u16 v, struct net *ns, u32 portid,
+		     struct netlink_ext_ack *extack)
 {
 	struct lmnic_mig *m = &ld->mig[v];
-	int err = 0;
+	int err;
 
 	rtnl_lock();
-	if (m->state != LMNIC_MIG_QUIESCED) {
+	err = lmnic_mig_check_owner(m, v, ns, portid, extack);
+	if (!err && m->state != LMNIC_MIG_QUIESCED) {
 		NL_SET_ERR_MSG_FMT(extack, "vport %u was not extracted", v);
 		err = -EINVAL;
-	} else {
+	} else if (!err) {
 		lmnic_img_free(ld, &m->img);
 		m->state = LMNIC_MIG_FINISHED;
 		m->owner = 0;
@@ -942,6 +1063,128 @@ static void lmnic_mig_work(struct work_struct *work)
 	rtnl_unlock();
 }
 
+/* ---- adapter recovery ---------------------------------------------------- */
+
+/* Does the recovery of an adapter keep vport V's block as it is? */
+bool lmnic_mig_keeps_block(struct lmnic_dev *ld, u16 v)
+{
+	const struct lmnic_mig *m = &ld->mig[v];
+
+	switch (m->state) {
+	case LMNIC_MIG_QUIESCED:
+	case LMNIC_MIG_FINISHED:
+	case LMNIC_MIG_LOADED:
+		return true;
+	case LMNIC_MIG_RESTORING:
+		return m->on_base;	/* a loaded pre-copy, taking its delta */
+	default:
+		return false;
+	}
+}
+
+/**
+ * lmnic_mig_recover_prepare - before an adapter reset, for vport V
+ * @ld: adapter
+ * @v: vport
+ *
+ * A vport a migration stopped keeps its block through the reset: while the
+ * adapter still answers, it saves the block whole, which the recovery
+ * loads back (lmnic_mig_recover()). RTNL held.
+ */
+void lmnic_mig_recover_prepare(struct lmnic_dev *ld, u16 v)
+{
+	struct lmnic_mig *m = &ld->mig[v];
+	struct lmnic_aq_desc cmd;
+
+	m->have_held = false;
+	if (!lmnic_mig_keeps_block(ld, v) || test_bit(LMNIC_F_DEAD, &ld->flags) ||
+	    test_bit(LMNIC_F_AQ_DEAD, &ld->flags))
+		return;
+	if (!lmnic_mig_image(ld, v, 0, &m->held.img, m->held.sha256, &cmd, NULL)) {
+		m->held.num_records = le32_to_cpu(cmd.p.mig.num_records);
+		m->held.delta = false;
+		m->have_held = true;
+	}
+}
+
+static int lmnic_mig_reload(struct lmnic_dev *ld, u16 v,
+			    struct lmnic_mig_loaded *l)
+{
+	struct lmnic_aq_desc cmd = {};
+
+	cmd.p.mig.image_size = cpu_to_le64(l->img.size);
+	cmd.p.mig.num_records = cpu_to_le32(l->num_records);
+	cmd.p.mig.flags = l->delta ? LMNIC_MIGF_DELTA : 0;
+	return lmnic_img_cmd(ld, v, LMNIC_AQ_LOAD, &l->img, l->sha256, &cmd);
+}
+
+/**
+ * lmnic_mig_recover - after an adapter reset, for vport V
+ * @ld: adapter
+ * @v: vport
+ *
+ * A vport in a pre-copy runs on, but the adapter dropped the image it
+ * kept: the delta cannot follow (the owner is told at its next extract).
+ * A vport a migration stopped is stopped again (QUIESCE) and gets its
+ * block back: the one saved before the reset, else the images it loaded;
+ * failing both (an adapter that stopped answering), it stays stopped with
+ * no state (state_lost: only an abort ends it). A source keeps its queue
+ * pairs, rebased on this adapter, and stays silent. RTNL held; the
+ * adapter's regions are registered.
+ *
+ * Return: 0, or a negative errno if the vport could not be stopped.
+ */
+int lmnic_mig_recover(struct lmnic_dev *ld, u16 v)
+{
+	struct lmnic_net *net = lmnic_vp_net(ld, v);
+	struct lmnic_mig *m = &ld->mig[v];
+	struct lmnic_aq_desc cmd;
+	unsigned int i;
+	int err = 0;
+
+	if (m->state == LMNIC_MIG_PRECOPY) {
+		m->base_lost = true;
+		return 0;
+	}
+	if (!lmnic_mig_keeps_block(ld, v))
+		return 0;
+
+	err = lmnic_vport_cmd(ld, v, LMNIC_AQ_QUIESCE, &cmd);
+	if (err)
+		goto out;
+	if (m->have_held) {
+		err = lmnic_mig_reload(ld, v, &m->held);
+	} else if ((m->state == LMNIC_MIG_LOADED || m->on_base) &&
+		   m->n_loaded && !m->loaded_lost) {
+		for (i = 0; i < m->n_loaded && !err; i++)
+			err = lmnic_mig_reload(ld, v, &m->loaded[i]);
+	} else {
+		err = -ENODATA;
+	}
+	if (err) {
+		m->state_lost = true;
+		dev_err(lmnic_to_dev(ld), "vport %u: its migrated state did not survive the reset: %pe; it stays stopped\n",
+			v, ERR_PTR(err));
+		err = 0;
+		goto out;
+	}
+	if (v < ld->num_conn_tables) {
+		mutex_lock(&ld->conn_lock);
+		lmnic_conn_ids_rescan(&ld->conns[v]);
+		mutex_unlock(&ld->conn_lock);
+	}
+	/* a source's rings, rebased here; the stack stays stopped */
+	if (net && netif_running(net->netdev) &&
+	    (m->state == LMNIC_MIG_QUIESCED || m->state == LMNIC_MIG_FINISHED))
+		err = lmnic_qps_up(net);
+out:
+	if (m->have_held) {
+		lmnic_img_free(ld, &m->held.img);
+		m->have_held = false;
+	}
+	return err;
+}
+
 /* ---- status ---------------------------------------------------------------- */
 
 int lmnic_mig_digest(struct lmnic_dev *ld, u16 v, u8 *digest)
@@ -960,15 +1203,24 @@ void lmnic_mig_init(struct lmnic_dev *ld)
 	u16 v;
 
 	INIT_WORK(&ld->mig_work, lmnic_mig_work);
+	mutex_init(&ld->nl_lock);
+	atomic_set(&ld->nl_users, 0);
 	for (v = 0; v < LMNIC_MAX_VPORTS; v++)
 		ld->mig[v].ld = ld;
 }
 
+/*
+ * Removal: every migration ends with the adapter; what they hold goes.
+ * Under the adapter's nl_lock (lmnic_nl_dev_del()), so that no request is
+ * inside a handler; takes RTNL, which the state is changed under.
+ */
 void lmnic_mig_fini(struct lmnic_dev *ld)
 {
 	u16 v;
 
 	cancel_work_sync(&ld->mig_work);
+	rtnl_lock();
 	for (v = 0; v < LMNIC_MAX_VPORTS; v++)
 		lmnic_mig_reset(&ld->mig[v], ld);
+	rtnl_unlock();
 }

@@ -184,16 +184,48 @@ err_disable:
 	return err;
 }
 
+/*
+ * Take the vport's datapath down: NAPI off first, so that no TX completion
+ * wakes a queue the stack is being stopped on; then the stack's queues,
+ * the adapter's vport (unless a migration stopped it: it keeps its state
+ * until it resumes), and the queue pairs. RTNL.
+ */
 void lmnic_down(struct lmnic_net *net)
 {
 	struct net_device *netdev = net->netdev;
 
 	netif_carrier_off(netdev);
+	lmnic_qps_napi_disable(net);
 	netif_tx_disable(netdev);
-	/* a vport stopped for migration keeps its state until it resumes */
 	if (!net->mig_stopped)
 		lmnic_aq_vport(net->ld, LMNIC_AQ_VPORT_DISABLE, net->vport, NULL, 0);
 	lmnic_qps_down(net);
+}
+
+/*
+ * A migration stops the vport's traffic, its queue pairs staying: the
+ * stack's queues stop, and no TX completion may start them again. NAPI is
+ * cycled so that every poll after this one sees mig_stopped. RTNL.
+ */
+void lmnic_stop_datapath(struct lmnic_net *net)
+{
+	bool napi[LMNIC_MAX_QP] = {};
+	u16 i;
+
+	WRITE_ONCE(net->mig_stopped, true);
+	if (!netif_running(net->netdev))
+		return;
+	netif_carrier_off(net->netdev);
+	for (i = 0; i < LMNIC_MAX_QP; i++)
+		napi[i] = net->qps[i] && net->qps[i]->napi_enabled;
+	lmnic_qps_napi_disable(net);
+	netif_tx_disable(net->netdev);
+	for (i = 0; i < LMNIC_MAX_QP; i++) {
+		if (napi[i]) {
+			napi_enable(&net->qps[i]->napi);
+			net->qps[i]->napi_enabled = true;
+		}
+	}
 }
 
 static int lmnic_open(struct net_device *netdev)
@@ -261,6 +293,11 @@ static int lmnic_change_mtu(struct net_device *netdev, int mtu)
 	int old = netdev->mtu;
 	int err;
 
+	if (net->mig_adopting) {
+		/* the loaded block has it already; its queues come at resume */
+		WRITE_ONCE(netdev->mtu, mtu);
+		return 0;
+	}
 	if (net->mig_stopped)
 		return -EBUSY;
 	if (!netif_running(netdev)) {
@@ -288,10 +325,12 @@ static int lmnic_set_mac(struct net_device *netdev, void *p)
 	err = eth_prepare_mac_addr_change(netdev, p);
 	if (err)
 		return err;
+	if (net->mig_stopped && !net->mig_adopting)
+		return -EBUSY;
 	ether_addr_copy(old, netdev->dev_addr);
 	eth_commit_mac_addr_change(netdev, p);
-	if (!netif_running(netdev))
-		return 0;
+	if (!netif_running(netdev) || net->mig_adopting)
+		return 0;	/* (a loaded block has the address already) */
 	err = lmnic_vport_config(net, LMNIC_AQ_SET_CONFIG);
 	if (err) {
 		eth_hw_addr_set(netdev, old);
@@ -317,54 +356,89 @@ static int lmnic_set_features(struct net_device *netdev,
 	return err;
 }
 
+/*
+ * The vport's adapter counters the netdev's totals take go back to zero
+ * when its block does (adapter reset, a LOAD): add them to the totals
+ * first. RTNL.
+ */
+void lmnic_fold_hw_counters(struct lmnic_net *net)
+{
+	struct lmnic_sm_counters __iomem *c = net->cnt;
+	struct lmnic_hw_totals now = {};
+	struct lmnic_dev *ld = net->ld;
+	int i;
+
+	if (test_bit(LMNIC_F_DEAD, &ld->flags))
+		return;		/* unreadable: what it counted since is lost */
+	for (i = 0; i < LMNIC_MAX_QP; i++) {
+		now.rx_missed += lmnic_sm_rd64(ld, &c->q[i].rx_no_buffer);
+		now.tx_errors += lmnic_sm_rd64(ld, &c->q[i].tx_errors);
+	}
+	now.multicast = lmnic_sm_rd64(ld, &c->rx_multicast);
+	now.rx_length = lmnic_sm_rd64(ld, &c->rx_oversize);
+	now.rx_crc = lmnic_sm_rd64(ld, &c->rx_csum_bad);
+	now.rx_dropped = lmnic_sm_rd64(ld, &c->rx_vlan_drop);
+	spin_lock_bh(&net->stats_lock);
+	net->hw_base.rx_missed += now.rx_missed;
+	net->hw_base.tx_errors += now.tx_errors;
+	net->hw_base.multicast += now.multicast;
+	net->hw_base.rx_length += now.rx_length;
+	net->hw_base.rx_crc += now.rx_crc;
+	net->hw_base.rx_dropped += now.rx_dropped;
+	spin_unlock_bh(&net->stats_lock);
+}
+
+/*
+ * Totals since the netdev was made: those of queue pairs and adapter
+ * blocks gone (lmnic_qps_down(), lmnic_fold_hw_counters()) and those of
+ * the ones there now. Any context; never goes back.
+ */
 static void lmnic_get_stats64(struct net_device *netdev,
 			      struct rtnl_link_stats64 *s)
 {
 	struct lmnic_net *net = netdev_priv(netdev);
 	struct lmnic_dev *ld = net->ld;
 	struct lmnic_sm_counters __iomem *c = net->cnt;
-	unsigned int start;
-	int i;
+	struct lmnic_qp_totals t;
+	struct lmnic_hw_totals hw;
+	u16 i;
 
 	for (i = 0; i < LMNIC_MAX_QP; i++) {
-		struct lmnic_qp *qp = READ_ONCE(net->qps[i]);
-		u64 pk, by;
-
+		lmnic_qp_totals(net, i, &t);
+		s->tx_packets += t.tx_packets;
+		s->tx_bytes += t.tx_bytes;
+		s->rx_packets += t.rx_packets;
+		s->rx_bytes += t.rx_bytes;
+	}
+	spin_lock_bh(&net->stats_lock);
+	hw = net->hw_base;
+	spin_unlock_bh(&net->stats_lock);
+	for (i = 0; i < LMNIC_MAX_QP; i++) {
 		s->rx_missed_errors += lmnic_sm_rd64(ld, &c->q[i].rx_no_buffer);
 		s->tx_errors += lmnic_sm_rd64(ld, &c->q[i].tx_errors);
-		if (!qp)
-			continue;
-		do {
-			start = u64_stats_fetch_begin(&qp->tx.stats.syncp);
-			pk = qp->tx.stats.packets;
-			by = qp->tx.stats.bytes;
-		} while (u64_stats_fetch_retry(&qp->tx.stats.syncp, start));
-		s->tx_packets += pk;
-		s->tx_bytes += by;
-		do {
-			start = u64_stats_fetch_begin(&qp->rx.stats.syncp);
-			pk = qp->rx.stats.packets;
-			by = qp->rx.stats.bytes;
-		} while (u64_stats_fetch_retry(&qp->rx.stats.syncp, start));
-		s->rx_packets += pk;
-		s->rx_bytes += by;
 	}
-	s->multicast = lmnic_sm_rd64(ld, &c->rx_multicast);
-	s->rx_length_errors = lmnic_sm_rd64(ld, &c->rx_oversize);
-	s->rx_crc_errors = lmnic_sm_rd64(ld, &c->rx_csum_bad);
-	s->rx_dropped = lmnic_sm_rd64(ld, &c->rx_vlan_drop);
+	s->rx_missed_errors += hw.rx_missed;
+	s->tx_errors += hw.tx_errors;
+	s->multicast = hw.multicast + lmnic_sm_rd64(ld, &c->rx_multicast);
+	s->rx_length_errors = hw.rx_length + lmnic_sm_rd64(ld, &c->rx_oversize);
+	s->rx_crc_errors = hw.rx_crc + lmnic_sm_rd64(ld, &c->rx_csum_bad);
+	s->rx_dropped = hw.rx_dropped + lmnic_sm_rd64(ld, &c->rx_vlan_drop);
 	s->rx_errors = s->rx_length_errors + s->rx_crc_errors;
 }
 
+/*
+ * The watchdog runs with the queues' locks held, and lmnic_down() stops the
+ * queues (taking the same locks) before the queue pairs go: QP is there.
+ */
 static void lmnic_tx_timeout(struct net_device *netdev, unsigned int txq)
 {
 	struct lmnic_net *net = netdev_priv(netdev);
-	struct lmnic_qp *qp = net->qps[txq];
+	struct lmnic_qp *qp = READ_ONCE(net->qps[txq]);
 
 	atomic64_inc(&net->tx_timeouts);
 	netdev_err(netdev, "TX queue %u timed out: next_to_use %u next_to_clean %u\n",
-		   txq, qp ? qp->tx.next_to_use : 0,
-		   qp ? qp->tx.next_to_clean : 0);
+		   txq, qp ? READ_ONCE(qp->tx.next_to_use) : 0,
+		   qp ? READ_ONCE(qp->tx.next_to_clean) : 0);
 	lmnic_err_report(net->ld, LMNIC_ERR_REASON_TX_TIMEOUT, net->vport, txq);
 }
 
@@ -407,6 +481,7 @@ static int lmnic_netdev_create(struct lmnic_dev *ld, u16 vport)
 				    LMNIC_SM_OFF_COUNTERS);
 	netdev_rss_key_fill(net->rss_key, sizeof(net->rss_key));
 	lmnic_rss_default_table(net);
+	spin_lock_init(&net->stats_lock);
 	INIT_WORK(&net->rx_mode_work, lmnic_rx_mode_work);
 
 	/* vport N uses the adapter's base MAC address plus N */

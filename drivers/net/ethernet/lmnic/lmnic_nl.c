@@ -23,7 +23,22 @@
 #include "lmnic_compat.h"
 #include "lmnic_nl_gen.h"
 
-/* Adapters the family can reach; lmnic_devs_lock also serialises commands. */
+#ifdef LMNIC_EXTACK_SLOTS
+char *lmnic_extack_slot(void)
+{
+	static char slots[LMNIC_EXTACK_SLOTS][LMNIC_EXTACK_LEN];
+	static atomic_t next = ATOMIC_INIT(0);
+
+	return slots[(unsigned int)atomic_inc_return(&next) % LMNIC_EXTACK_SLOTS];
+}
+#endif
+
+/*
+ * Adapters the family can reach. lmnic_devs_lock protects the list and is
+ * held by the requests that do not sleep long (dev-get, connections,
+ * dumps); a migration request pins its adapter instead and holds the
+ * adapter's nl_lock (lmnic_nl_mig_get()).
+ */
 static LIST_HEAD(lmnic_devs);
 static DEFINE_MUTEX(lmnic_devs_lock);
 
@@ -34,11 +49,35 @@ void lmnic_nl_dev_add(struct lmnic_dev *ld)
 	mutex_unlock(&lmnic_devs_lock);
 }
 
+/*
+ * Removal: no new request finds the adapter; those that pinned it see it
+ * gone once the migrations are torn down, under the lock they hold; wait
+ * for the last to let go.
+ */
 void lmnic_nl_dev_del(struct lmnic_dev *ld)
 {
 	mutex_lock(&lmnic_devs_lock);
 	list_del(&ld->nl_list);
 	mutex_unlock(&lmnic_devs_lock);
+
+	mutex_lock(&ld->nl_lock);
+	ld->nl_gone = true;
+	lmnic_mig_fini(ld);
+	mutex_unlock(&ld->nl_lock);
+	wait_var_event(&ld->nl_users, !atomic_read(&ld->nl_users));
+}
+
+/*
+ * The adapter, and with it every vport, is the initial namespace's; a
+ * vport whose netdev went to another namespace is that one's too, and no
+ * other namespace sees it.
+ */
+static bool lmnic_nl_vport_in(struct lmnic_dev *ld, u32 v, struct net *ns)
+{
+	struct net_device *netdev = ld->netdevs[v];
+
+	return net_eq(ns, &init_net) ||
+	       (netdev && net_eq(dev_net(netdev), ns));
 }
 
 /* Under lmnic_devs_lock: the adapter named NAME. */
@@ -52,7 +91,7 @@ static struct lmnic_dev *lmnic_nl_by_name(const char *name)
 	return NULL;
 }
 
-/* Under lmnic_devs_lock: the adapter and vport of a netdev. */
+/* Under lmnic_devs_lock: the adapter and vport of a netdev of NS. */
 static struct lmnic_dev *lmnic_nl_by_ifindex(struct net *ns, u32 ifindex,
 					     u32 *vport)
 {
@@ -103,12 +142,18 @@ static struct lmnic_dev *lmnic_nl_dev(struct net *ns, struct nlattr **tb,
 	}
 	if (a_vport >= 0 && tb[a_vport]) {
 		*vport = nla_get_u32(tb[a_vport]);
-		if (*vport >= ld->num_vports) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[a_vport], "no such vport");
+		/* another namespace's vport is not there, as far as NS goes */
+		if (*vport >= ld->num_vports || !lmnic_nl_vport_in(ld, *vport, ns)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[a_vport],
+					    "no such vport in this network namespace");
 			return NULL;
 		}
 	} else if (need_vport) {
 		NL_SET_ERR_MSG(extack, "dev-name needs a vport");
+		return NULL;
+	} else if (!net_eq(ns, &init_net)) {
+		NL_SET_ERR_MSG(extack,
+			       "the whole adapter is the initial network namespace's: name a vport");
 		return NULL;
 	}
 	return ld;
@@ -217,7 +262,8 @@ int lmnic_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		if (idx++ < cb->args[0] || (only && ld != only))
 			continue;
 		for (; cb->args[1] < ld->num_vports; cb->args[1]++) {
-			if (only_vport != U32_MAX && cb->args[1] != only_vport)
+			if ((only_vport != U32_MAX && cb->args[1] != only_vport) ||
+			    !lmnic_nl_vport_in(ld, cb->args[1], sock_net(skb->sk)))
 				continue;
 			err = lmnic_nl_fill_dev(skb, ld, cb->args[1],
 						NETLINK_CB(cb->skb).portid,
@@ -467,7 +513,8 @@ int lmnic_nl_conn_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		for (; cb->args[1] < ld->num_conn_tables; cb->args[1]++) {
 			struct lmnic_conn_table *ct = &ld->conns[cb->args[1]];
 
-			if (only_vport != U32_MAX && cb->args[1] != only_vport)
+			if ((only_vport != U32_MAX && cb->args[1] != only_vport) ||
+			    !lmnic_nl_vport_in(ld, cb->args[1], sock_net(skb->sk)))
 				continue;
 			for (; cb->args[2] < ct->slots; cb->args[2]++) {
 				if (lmnic_conn_read(ct, cb->args[2], &c))
@@ -495,6 +542,11 @@ static int lmnic_nl_dump_name(struct net *ns, struct nlattr **tb, char *name,
 	struct lmnic_dev *ld;
 	u32 v;
 
+	/* a dump holds every vport's connections */
+	if (!net_eq(ns, &init_net)) {
+		NL_SET_ERR_MSG(extack, "error dumps are read from the initial network namespace");
+		return -EPERM;
+	}
 	if (tb[LMNIC_A_ERR_DUMP_DEV_NAME]) {
 		nla_strscpy(name, tb[LMNIC_A_ERR_DUMP_DEV_NAME], len);
 		return 0;
@@ -592,8 +644,12 @@ int lmnic_nl_err_dump_clear_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- migration ----------------------------------------------------------- */
 
-/* Resolve a migration request's vport; takes and drops lmnic_devs_lock. */
-static struct lmnic_dev *lmnic_nl_mig_dev(struct net *ns, struct nlattr **tb,
+/*
+ * The adapter and vport of a migration request, pinned: the request holds
+ * the adapter's nl_lock until lmnic_nl_mig_put(), and removal waits for it
+ * (lmnic_nl_dev_del()).
+ */
+static struct lmnic_dev *lmnic_nl_mig_get(struct net *ns, struct nlattr **tb,
 					  u32 *v, struct netlink_ext_ack *extack)
 {
 	struct lmnic_dev *ld;
@@ -601,15 +657,35 @@ static struct lmnic_dev *lmnic_nl_mig_dev(struct net *ns, struct nlattr **tb,
 	mutex_lock(&lmnic_devs_lock);
 	ld = lmnic_nl_dev(ns, tb, LMNIC_A_MIG_IFINDEX, LMNIC_A_MIG_DEV_NAME,
 			  LMNIC_A_MIG_VPORT, true, v, extack);
-	if (ld && test_bit(LMNIC_F_DEAD, &ld->flags)) {
-		NL_SET_ERR_MSG(extack, "the adapter does not answer");
-		ld = NULL;
-	} else if (ld && !(ld->caps & LMNIC_CAP_MIGRATION)) {
+	if (ld && !(ld->caps & LMNIC_CAP_MIGRATION)) {
 		NL_SET_ERR_MSG(extack, "the adapter cannot migrate vport state");
 		ld = NULL;
 	}
+	if (ld)
+		atomic_inc(&ld->nl_users);
 	mutex_unlock(&lmnic_devs_lock);
-	return ld;
+	if (!ld)
+		return NULL;
+
+	mutex_lock(&ld->nl_lock);
+	if (!ld->nl_gone && !test_bit(LMNIC_F_DEAD, &ld->flags))
+		return ld;
+	if (ld->nl_gone)
+		NL_SET_ERR_MSG(extack, "the adapter is going away");
+	else
+		NL_SET_ERR_MSG(extack, "the adapter does not answer");
+	mutex_unlock(&ld->nl_lock);
+	if (atomic_dec_and_test(&ld->nl_users))
+		wake_up_var(&ld->nl_users);
+	return NULL;
+}
+
+static void lmnic_nl_mig_put(struct lmnic_dev *ld)
+{
+	mutex_unlock(&ld->nl_lock);
+	/* removal may free LD once this is zero */
+	if (atomic_dec_and_test(&ld->nl_users))
+		wake_up_var(&ld->nl_users);
 }
 
 /*
@@ -617,21 +693,18 @@ static struct lmnic_dev *lmnic_nl_mig_dev(struct net *ns, struct nlattr **tb,
  * The adapter stays registered while a dump runs: removal unregisters the
  * family's users first (lmnic_nl_dev_del() waits for lmnic_devs_lock).
  */
-int lmnic_nl_vport_state_extract_dumpit(struct sk_buff *skb,
-					struct netlink_callback *cb)
+/* One dumpit call of vport-state-extract; LD pinned. */
+static int lmnic_nl_extract_fill(struct sk_buff *skb,
+				 struct netlink_callback *cb,
+				 struct lmnic_dev *ld, u32 v)
 {
 	struct nlattr **tb = lmnic_nl_dump_attrs(cb);
 	u32 portid = NETLINK_CB(cb->skb).portid;
 	struct net *ns = sock_net(skb->sk);
-	struct lmnic_dev *ld;
 	u64 size;
 	void *hdr;
-	u32 v;
 	int err, room, n;
 
-	ld = lmnic_nl_mig_dev(ns, tb, &v, cb->extack);
-	if (!ld)
-		return -ENODEV;
 	if (!cb->args[0]) {
 		err = lmnic_mig_extract_start(ld, v, ns, portid,
 					      !!tb[LMNIC_A_MIG_PRECOPY],
@@ -681,6 +754,22 @@ int lmnic_nl_vport_state_extract_dumpit(struct sk_buff *skb,
 	return skb->len;
 }
 
+int lmnic_nl_vport_state_extract_dumpit(struct sk_buff *skb,
+					struct netlink_callback *cb)
+{
+	struct lmnic_dev *ld;
+	u32 v;
+	int err;
+
+	ld = lmnic_nl_mig_get(sock_net(skb->sk), lmnic_nl_dump_attrs(cb), &v,
+			      cb->extack);
+	if (!ld)
+		return -ENODEV;
+	err = lmnic_nl_extract_fill(skb, cb, ld, v);
+	lmnic_nl_mig_put(ld);
+	return err;
+}
+
 int lmnic_nl_vport_state_restore_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
@@ -698,12 +787,14 @@ int lmnic_nl_vport_state_restore_doit(struct sk_buff *skb, struct genl_info *inf
 		data = nla_data(tb[LMNIC_A_MIG_DATA]);
 		len = nla_len(tb[LMNIC_A_MIG_DATA]);
 	}
-	ld = lmnic_nl_mig_dev(genl_info_net(info), tb, &v, info->extack);
-	if (!ld)
-		return -ENODEV;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
+	ld = lmnic_nl_mig_get(genl_info_net(info), tb, &v, info->extack);
+	if (!ld) {
+		nlmsg_free(msg);
+		return -ENODEV;
+	}
 	err = lmnic_mig_restore(ld, v, genl_info_net(info), info->snd_portid,
 				nla_get_u64(tb[LMNIC_A_MIG_OFFSET]), data, len,
 				nla_get_flag(tb[LMNIC_A_MIG_COMMIT]), info->extack);
@@ -726,59 +817,63 @@ int lmnic_nl_vport_state_restore_doit(struct sk_buff *skb, struct genl_info *inf
 		err = -EMSGSIZE;
 		goto err_free;
 	}
+	lmnic_nl_mig_put(ld);
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
 
 err_free:
+	lmnic_nl_mig_put(ld);
 	nlmsg_free(msg);
+	return err;
+}
+
+/* resume, abort, finish: only from the socket that holds the migration */
+static int lmnic_nl_mig_op(struct genl_info *info,
+			   int (*op)(struct lmnic_dev *ld, u16 v, struct net *ns,
+				     u32 portid, struct netlink_ext_ack *extack))
+{
+	struct lmnic_dev *ld;
+	u32 v;
+	int err;
+
+	ld = lmnic_nl_mig_get(genl_info_net(info), info->attrs, &v, info->extack);
+	if (!ld)
+		return -ENODEV;
+	err = op(ld, v, genl_info_net(info), info->snd_portid, info->extack);
+	lmnic_nl_mig_put(ld);
 	return err;
 }
 
 int lmnic_nl_vport_resume_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct lmnic_dev *ld;
-	u32 v;
-
-	ld = lmnic_nl_mig_dev(genl_info_net(info), info->attrs, &v, info->extack);
-	return ld ? lmnic_mig_resume(ld, v, info->extack) : -ENODEV;
+	return lmnic_nl_mig_op(info, lmnic_mig_resume);
 }
 
 int lmnic_nl_vport_abort_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct lmnic_dev *ld;
-	u32 v;
-
-	ld = lmnic_nl_mig_dev(genl_info_net(info), info->attrs, &v, info->extack);
-	return ld ? lmnic_mig_abort(ld, v, info->extack) : -ENODEV;
+	return lmnic_nl_mig_op(info, lmnic_mig_abort);
 }
 
 int lmnic_nl_vport_finish_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct lmnic_dev *ld;
-	u32 v;
-
-	ld = lmnic_nl_mig_dev(genl_info_net(info), info->attrs, &v, info->extack);
-	return ld ? lmnic_mig_finish(ld, v, info->extack) : -ENODEV;
+	return lmnic_nl_mig_op(info, lmnic_mig_finish);
 }
 
-int lmnic_nl_mig_status_doit(struct sk_buff *skb, struct genl_info *info)
+/* mig-status of vport V of LD, pinned */
+static int lmnic_nl_mig_status(struct genl_info *info, struct lmnic_dev *ld,
+			       u32 v)
 {
 	struct net_device *netdev;
 	struct lmnic_sm_config cfg;
 	struct lmnic_sm_conn_hdr ch;
 	u8 digest[32];
 	struct lmnic_mig *m;
-	struct lmnic_dev *ld;
 	struct sk_buff *msg;
 	u8 __iomem *b;
 	u64 stream;
 	void *hdr;
-	u32 v;
 	int err;
 
-	ld = lmnic_nl_mig_dev(genl_info_net(info), info->attrs, &v, info->extack);
-	if (!ld)
-		return -ENODEV;
 	if (nla_get_flag(info->attrs[LMNIC_A_MIG_WANT_DIGEST])) {
 		err = lmnic_mig_digest(ld, v, digest);
 		if (err) {
@@ -837,6 +932,20 @@ int lmnic_nl_mig_status_doit(struct sk_buff *skb, struct genl_info *info)
 err_unlock:
 	rtnl_unlock();
 	nlmsg_free(msg);
+	return err;
+}
+
+int lmnic_nl_mig_status_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct lmnic_dev *ld;
+	u32 v;
+	int err;
+
+	ld = lmnic_nl_mig_get(genl_info_net(info), info->attrs, &v, info->extack);
+	if (!ld)
+		return -ENODEV;
+	err = lmnic_nl_mig_status(info, ld, v);
+	lmnic_nl_mig_put(ld);
 	return err;
 }
 
@@ -932,8 +1041,36 @@ static int lmnic_nl_ops_init(void)
 }
 #endif
 
+/*
+ * The namespaces to tell of an error of LD: the initial one, and each that
+ * holds one of its vports. References taken; returns how many.
+ */
+static unsigned int lmnic_nl_err_nets(struct lmnic_dev *ld, struct net **nets)
+{
+	unsigned int n = 0, i;
+	u16 v;
+
+	nets[n++] = get_net(&init_net);
+	rtnl_lock();
+	for (v = 0; v < ld->num_vports; v++) {
+		struct net *ns;
+
+		if (!ld->netdevs[v])
+			continue;
+		ns = dev_net(ld->netdevs[v]);
+		for (i = 0; i < n && !net_eq(nets[i], ns); i++)
+			;
+		if (i == n)
+			nets[n++] = get_net(ns);
+	}
+	rtnl_unlock();
+	return n;
+}
+
 void lmnic_nl_notify_err(struct lmnic_dev *ld, const struct lmnic_dump_ref *d)
 {
+	struct net *nets[LMNIC_MAX_VPORTS + 1];
+	unsigned int n, i;
 	struct sk_buff *msg;
 	void *hdr;
 
@@ -952,8 +1089,15 @@ void lmnic_nl_notify_err(struct lmnic_dev *ld, const struct lmnic_dump_ref *d)
 		return;
 	}
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast(&lmnic_nl_family, msg, 0, LMNIC_NLGRP_ERRORS,
-			  GFP_KERNEL);
+	n = lmnic_nl_err_nets(ld, nets);
+	for (i = 0; i < n; i++) {
+		struct sk_buff *one = i + 1 < n ? skb_clone(msg, GFP_KERNEL) : msg;
+
+		if (one)
+			genlmsg_multicast_netns(&lmnic_nl_family, nets[i], one, 0,
+						LMNIC_NLGRP_ERRORS, GFP_KERNEL);
+		put_net(nets[i]);
+	}
 }
 
 int lmnic_nl_register(void)

@@ -4,6 +4,7 @@
 #include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/rtnetlink.h>
 
 #include "lmnic.h"
 
@@ -98,10 +99,15 @@ static int lmnic_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	if (err)
 		goto err_unmap_state;
 
+	/* before anything can report an error: the interrupt, the netdevs */
+	err = lmnic_err_init(ld);
+	if (err)
+		goto err_unmap_state;
+
 	err = lmnic_irq_init(ld);
 	if (err) {
 		dev_err(dev, "cannot set up interrupts: %pe\n", ERR_PTR(err));
-		goto err_unmap_state;
+		goto err_fini_err;
 	}
 
 	err = lmnic_aq_init(ld);
@@ -112,6 +118,7 @@ static int lmnic_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	if (err)
 		goto err_fini_aq;
 
+	lmnic_mig_init(ld);
 	err = lmnic_netdevs_create(ld);
 	if (err)
 		goto err_fini_conns;
@@ -120,19 +127,17 @@ static int lmnic_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	if (err)
 		goto err_destroy_netdevs;
 
-	err = lmnic_err_init(ld);
-	if (err)
-		goto err_unregister_devlink;
-	lmnic_mig_init(ld);
+	/* what the PCI core restores after a reset */
+	pci_save_state(pdev);
+	lmnic_err_start(ld);
 	lmnic_nl_dev_add(ld);
 
 	dev_info(dev, "lmnic adapter, serial %016llx, %u vports, state memory %llu MiB\n",
 		 ld->serial, ld->num_vports, ld->state_size >> 20);
 	return 0;
 
-err_unregister_devlink:
-	lmnic_devlink_unregister(ld);
 err_destroy_netdevs:
+	lmnic_err_stop(ld);
 	lmnic_netdevs_destroy(ld);
 err_fini_conns:
 	lmnic_conns_fini(ld);
@@ -140,6 +145,9 @@ err_fini_aq:
 	lmnic_aq_fini(ld);
 err_free_irqs:
 	lmnic_irq_fini(ld);
+err_fini_err:
+	lmnic_err_stop(ld);
+	lmnic_err_fini(ld);
 err_unmap_state:
 	pci_iounmap(pdev, ld->state);
 err_unmap_regs:
@@ -154,24 +162,25 @@ err_free_devlink:
 	return err;
 }
 
+/* remove() mirrors probe(): the family first, then the error handling. */
 static void lmnic_remove(struct pci_dev *pdev)
 {
 	struct lmnic_dev *ld = pci_get_drvdata(pdev);
 
+	/* no request reaches the adapter after this; migrations are undone */
 	lmnic_nl_dev_del(ld);
-	lmnic_mig_fini(ld);
 	if (pci_dev_is_disconnected(pdev)) {
 		/* surprise removal: keep what the regions say */
 		set_bit(LMNIC_F_DEAD, &ld->flags);
 		lmnic_err_report(ld, LMNIC_ERR_REASON_REMOVED, U32_MAX, U32_MAX);
-		flush_work(&ld->err_work);
 	}
-	lmnic_err_fini(ld);
+	lmnic_err_stop(ld);
 	lmnic_devlink_unregister(ld);
 	lmnic_netdevs_destroy(ld);
 	lmnic_conns_fini(ld);
 	lmnic_aq_fini(ld);
 	lmnic_irq_fini(ld);
+	lmnic_err_fini(ld);
 	lmnic_wr32(ld, LMNIC_REG_CTRL, LMNIC_CTRL_RESET);
 	pci_iounmap(pdev, ld->state);
 	pci_iounmap(pdev, ld->regs);
@@ -182,37 +191,81 @@ static void lmnic_remove(struct pci_dev *pdev)
 }
 
 /*
- * PCI errors (AER): take a dump while the link is down, then recover as for
- * any adapter error once the slot is reset.
+ * PCI errors (AER), after fbnic: the function stops (no DMA, its vports
+ * down and detached) and a dump is taken while the PCI core resets the
+ * slot; the recovery that follows is the PCI core's: nothing else resets
+ * the adapter meanwhile (LMNIC_F_PCI_ERR).
  */
 static pci_ers_result_t lmnic_error_detected(struct pci_dev *pdev,
 					     pci_channel_state_t state)
 {
 	struct lmnic_dev *ld = pci_get_drvdata(pdev);
+	u16 v;
 
+	set_bit(LMNIC_F_PCI_ERR, &ld->flags);
 	set_bit(LMNIC_F_DEAD, &ld->flags);
-	lmnic_err_report(ld, state == pci_channel_io_perm_failure ?
-			 LMNIC_ERR_REASON_REMOVED : LMNIC_ERR_REASON_PCI_ERROR,
-			 U32_MAX, U32_MAX);
-	return state == pci_channel_io_perm_failure ?
-	       PCI_ERS_RESULT_DISCONNECT : PCI_ERS_RESULT_NEED_RESET;
+	if (state == pci_channel_io_perm_failure) {
+		lmnic_err_report(ld, LMNIC_ERR_REASON_REMOVED, U32_MAX, U32_MAX);
+		return PCI_ERS_RESULT_DISCONNECT;
+	}
+	lmnic_err_report(ld, LMNIC_ERR_REASON_PCI_ERROR, U32_MAX, U32_MAX);
+	/* no DMA from here on, then the memory it used may go */
+	pci_clear_master(pdev);
+	rtnl_lock();
+	for (v = 0; v < ld->num_vports; v++) {
+		struct net_device *netdev = ld->netdevs[v];
+
+		if (!netdev)
+			continue;
+		netif_device_detach(netdev);
+		if (netif_running(netdev))
+			lmnic_down(netdev_priv(netdev));
+	}
+	rtnl_unlock();
+	pci_disable_device(pdev);
+	return PCI_ERS_RESULT_NEED_RESET;
 }
 
 static pci_ers_result_t lmnic_slot_reset(struct pci_dev *pdev)
 {
+	struct lmnic_dev *ld = pci_get_drvdata(pdev);
+
 	pci_restore_state(pdev);
+	pci_save_state(pdev);
+	if (pci_enable_device_mem(pdev)) {
+		dev_err(&pdev->dev, "cannot enable the function after its reset\n");
+		return PCI_ERS_RESULT_DISCONNECT;
+	}
 	pci_set_master(pdev);
+	if (readl(ld->regs + LMNIC_REG_MAGIC) != LMNIC_MAGIC)
+		return PCI_ERS_RESULT_DISCONNECT;
+	clear_bit(LMNIC_F_DEAD, &ld->flags);
 	return PCI_ERS_RESULT_RECOVERED;
 }
 
 static void lmnic_resume(struct pci_dev *pdev)
 {
 	struct lmnic_dev *ld = pci_get_drvdata(pdev);
+	int err;
+	u16 v;
 
+	/* the dump of the error is taken */
 	flush_work(&ld->err_work);
-	clear_bit(LMNIC_F_DEAD, &ld->flags);
-	if (lmnic_recover(ld))
-		dev_err(&pdev->dev, "not recovered after the PCI error\n");
+	rtnl_lock();
+	clear_bit(LMNIC_F_PCI_ERR, &ld->flags);
+	/* the slot's reset cleared the adapter: its admin queue is gone */
+	set_bit(LMNIC_F_AQ_DEAD, &ld->flags);
+	set_bit(LMNIC_F_DMA_STOPPED, &ld->flags);
+	err = lmnic_recover_locked(ld);
+	for (v = 0; v < ld->num_vports; v++)
+		if (ld->netdevs[v])
+			netif_device_attach(ld->netdevs[v]);
+	rtnl_unlock();
+	if (err)
+		dev_err(&pdev->dev, "not recovered after the PCI error: %pe\n",
+			ERR_PTR(err));
+	else
+		lmnic_health_healthy(ld);
 }
 
 static const struct pci_error_handlers lmnic_err_handlers = {

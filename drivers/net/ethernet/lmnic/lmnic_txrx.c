@@ -7,8 +7,10 @@
 #include <linux/if_vlan.h>
 #include <linux/interrupt.h>
 #include <linux/skbuff.h>
+#include <net/netdev_queues.h>
 
 #include "lmnic.h"
+#include "lmnic_compat.h"
 
 /* One frame per RX buffer: room for the MTU, ethernet and VLAN headers. */
 u16 lmnic_rx_buf_len(unsigned int mtu)
@@ -51,7 +53,11 @@ static void lmnic_tx_unmap(struct device *dev, struct lmnic_tx_buf *b)
 	b->len = 0;
 }
 
-/* Reclaim the descriptors of every frame the adapter has sent. */
+/*
+ * Reclaim the descriptors of every frame the adapter has sent. NAPI only:
+ * xmit publishes next_to_use with a release after filling the buffer
+ * entries, so the acquire here sees each frame's skb and eop whole.
+ */
 static int lmnic_tx_clean(struct lmnic_qp *qp, int budget)
 {
 	struct lmnic_ring *r = &qp->tx;
@@ -60,8 +66,10 @@ static int lmnic_tx_clean(struct lmnic_qp *qp, int budget)
 	struct netdev_queue *txq;
 	unsigned int packets = 0, bytes = 0;
 	u16 i = r->next_to_clean;
+	/* pairs with the release in lmnic_xmit(): the frames' entries */
+	u16 ntu = smp_load_acquire(&r->next_to_use);
 
-	while (i != r->next_to_use) {
+	while (i != ntu) {
 		struct lmnic_tx_buf *first = &r->tx[i];
 		struct sk_buff *skb = first->skb;
 		u16 eop = first->eop;
@@ -81,20 +89,17 @@ static int lmnic_tx_clean(struct lmnic_qp *qp, int budget)
 		bytes += skb->len;
 		napi_consume_skb(skb, budget);
 	}
-	r->next_to_clean = i;
+	/* the slots are free for xmit once next_to_clean says so */
+	smp_store_release(&r->next_to_clean, i);
 	if (!packets)
 		return 0;
 
 	lmnic_stats_add(&r->stats, packets, bytes);
 	txq = netdev_get_tx_queue(qp->net->netdev, qp->idx);
-	netdev_tx_completed_queue(txq, packets, bytes);
-	if (unlikely(netif_tx_queue_stopped(txq)) &&
-	    lmnic_ring_unused(r) >= LMNIC_TX_WAKE_THRESH) {
-		/* pairs with the barrier in lmnic_xmit() */
-		smp_mb();
-		if (netif_tx_queue_stopped(txq))
-			netif_tx_wake_queue(txq);
-	}
+	/* never wakes a queue a migration stopped (lmnic_stop_datapath()) */
+	__netif_txq_completed_wake(txq, packets, bytes, lmnic_ring_unused(r),
+				   LMNIC_TX_WAKE_THRESH,
+				   READ_ONCE(qp->net->mig_stopped));
 	return packets;
 }
 
@@ -122,8 +127,8 @@ netdev_tx_t lmnic_xmit(struct sk_buff *skb, struct net_device *netdev)
 	dma_addr_t dma;
 
 	txq = netdev_get_tx_queue(netdev, qp->idx);
-	if (unlikely(lmnic_ring_unused(r) < nfrags + 1)) {
-		netif_tx_stop_queue(txq);
+	if (unlikely(!netif_txq_maybe_stop(txq, lmnic_ring_unused(r), nfrags + 1,
+					   LMNIC_TX_WAKE_THRESH))) {
 		lmnic_stats_inc(&r->stats, &r->stats.busy);
 		return NETDEV_TX_BUSY;
 	}
@@ -160,16 +165,12 @@ netdev_tx_t lmnic_xmit(struct sk_buff *skb, struct net_device *netdev)
 	}
 	r->tx[first].skb = skb;
 	r->tx[first].eop = i;
-	r->next_to_use = lmnic_ring_next(r, i);
 	skb_tx_timestamp(skb);
+	/* the frame's entries before the index that hands them to clean */
+	smp_store_release(&r->next_to_use, lmnic_ring_next(r, i));
 
-	if (unlikely(lmnic_ring_unused(r) < LMNIC_TX_WAKE_THRESH)) {
-		netif_tx_stop_queue(txq);
-		/* pairs with the barrier in lmnic_tx_clean() */
-		smp_mb();
-		if (lmnic_ring_unused(r) >= LMNIC_TX_WAKE_THRESH)
-			netif_tx_start_queue(txq);
-	}
+	netif_txq_maybe_stop(txq, lmnic_ring_unused(r), LMNIC_TX_WAKE_THRESH,
+			     LMNIC_TX_WAKE_THRESH);
 	if (__netdev_tx_sent_queue(txq, skb->len, netdev_xmit_more()))
 		writel(r->next_to_use, r->db);
 	return NETDEV_TX_OK;
@@ -451,7 +452,7 @@ static int lmnic_qp_create_hw(struct lmnic_qp *qp)
 	return lmnic_aq_cmd(net->ld, &cmd, NULL, 0);
 }
 
-static void lmnic_qp_destroy_hw(struct lmnic_qp *qp)
+static int lmnic_qp_destroy_hw(struct lmnic_qp *qp)
 {
 	struct lmnic_aq_desc cmd = {
 		.opcode = cpu_to_le16(LMNIC_AQ_QUEUE_DESTROY),
@@ -459,7 +460,7 @@ static void lmnic_qp_destroy_hw(struct lmnic_qp *qp)
 		.p.queue.qp = cpu_to_le16(qp->idx),
 	};
 
-	lmnic_aq_cmd(qp->net->ld, &cmd, NULL, 0);
+	return lmnic_aq_cmd(qp->net->ld, &cmd, NULL, 0);
 }
 
 /*
@@ -479,7 +480,9 @@ int lmnic_qps_up(struct lmnic_net *net)
 			err = PTR_ERR(qp);
 			goto err_down;
 		}
+		spin_lock_bh(&net->stats_lock);
 		net->qps[i] = qp;
+		spin_unlock_bh(&net->stats_lock);
 		err = lmnic_qp_create_hw(qp);
 		if (err)
 			goto err_down;
@@ -496,20 +499,117 @@ err_down:
 	return err;
 }
 
-/* Undo lmnic_qps_up(); the vport is disabled on the adapter already. */
-void lmnic_qps_down(struct lmnic_net *net)
+/* No NAPI poll runs, or will, on the vport's queue pairs. RTNL. */
+void lmnic_qps_napi_disable(struct lmnic_net *net)
 {
-	struct lmnic_qp *qp;
 	u16 i;
 
 	for (i = 0; i < LMNIC_MAX_QP; i++) {
-		qp = net->qps[i];
-		if (!qp)
-			continue;
-		lmnic_qp_destroy_hw(qp);
-		if (qp->napi_enabled)
+		struct lmnic_qp *qp = net->qps[i];
+
+		if (qp && qp->napi_enabled) {
 			napi_disable(&qp->napi);
-		lmnic_qp_free(qp);
+			qp->napi_enabled = false;
+		}
+	}
+}
+
+/* Add QP's counters to T. */
+static void lmnic_qp_add_totals(struct lmnic_qp *qp, struct lmnic_qp_totals *t)
+{
+	struct lmnic_ring_stats *ts = &qp->tx.stats, *rs = &qp->rx.stats;
+	struct lmnic_qp_totals x;
+	unsigned int start;
+
+	do {
+		start = u64_stats_fetch_begin(&ts->syncp);
+		x.tx_packets = ts->packets;
+		x.tx_bytes = ts->bytes;
+		x.tx_busy = ts->busy;
+	} while (u64_stats_fetch_retry(&ts->syncp, start));
+	do {
+		start = u64_stats_fetch_begin(&rs->syncp);
+		x.rx_packets = rs->packets;
+		x.rx_bytes = rs->bytes;
+		x.rx_alloc_fail = rs->alloc_fail;
+		x.rx_csum_bad = rs->csum_bad;
+		x.rx_marked = rs->marked;
+	} while (u64_stats_fetch_retry(&rs->syncp, start));
+	t->tx_packets += x.tx_packets;
+	t->tx_bytes += x.tx_bytes;
+	t->tx_busy += x.tx_busy;
+	t->rx_packets += x.rx_packets;
+	t->rx_bytes += x.rx_bytes;
+	t->rx_alloc_fail += x.rx_alloc_fail;
+	t->rx_csum_bad += x.rx_csum_bad;
+	t->rx_marked += x.rx_marked;
+}
+
+/**
+ * lmnic_qp_totals - the counters of queue index Q since the netdev was made
+ * @net: the vport
+ * @q: queue index
+ * @t: filled with those of queue pairs gone and of the one up now
+ *
+ * Context: any; takes net->stats_lock.
+ */
+void lmnic_qp_totals(struct lmnic_net *net, u16 q, struct lmnic_qp_totals *t)
+{
+	spin_lock_bh(&net->stats_lock);
+	*t = net->qp_base[q];
+	if (net->qps[q])
+		lmnic_qp_add_totals(net->qps[q], t);
+	spin_unlock_bh(&net->stats_lock);
+}
+
+/*
+ * Undo lmnic_qps_up(): the adapter stops each queue pair (QUEUE_DESTROY)
+ * before its memory goes; NAPI is off (lmnic_qps_napi_disable(), also done
+ * here) and the stack sends no more. Each queue pair's counters join the
+ * netdev's totals as it leaves qps[]. RTNL.
+ */
+void lmnic_qps_down(struct lmnic_net *net)
+{
+	struct lmnic_qp *gone[LMNIC_MAX_QP] = {};
+	bool stopped = true;
+	u16 i;
+
+	for (i = 0; i < LMNIC_MAX_QP; i++)
+		if (net->qps[i] && lmnic_qp_destroy_hw(net->qps[i]))
+			stopped = false;
+	/* rings the adapter may still use: stop all of its DMA first */
+	if (!stopped)
+		lmnic_hw_stop_dma(net->ld);
+	lmnic_qps_napi_disable(net);
+
+	spin_lock_bh(&net->stats_lock);
+	for (i = 0; i < LMNIC_MAX_QP; i++) {
+		gone[i] = net->qps[i];
+		if (gone[i])
+			lmnic_qp_add_totals(gone[i], &net->qp_base[i]);
 		net->qps[i] = NULL;
+	}
+	spin_unlock_bh(&net->stats_lock);
+
+	for (i = 0; i < LMNIC_MAX_QP; i++)
+		if (gone[i])
+			lmnic_qp_free(gone[i]);
+}
+
+/*
+ * An RX ring left with no buffer posted (every allocation failed) gets no
+ * interrupt to refill it: the service task has its NAPI poll try again.
+ * RTNL.
+ */
+void lmnic_rx_check_depleted(struct lmnic_net *net)
+{
+	u16 i;
+
+	for (i = 0; i < LMNIC_MAX_QP; i++) {
+		struct lmnic_qp *qp = net->qps[i];
+
+		if (qp && qp->napi_enabled &&
+		    lmnic_ring_unused(&qp->rx) == qp->rx.size - 1)
+			napi_schedule(&qp->napi);
 	}
 }
