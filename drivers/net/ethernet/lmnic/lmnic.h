@@ -123,6 +123,7 @@ enum {
 	LMNIC_F_ERR_PENDING,	/* an error is being dumped and recovered */
 	LMNIC_F_AQ_DEAD,	/* an admin command timed out: reset before reuse */
 	LMNIC_F_DMA_STOPPED,	/* reset to stop its DMA; set up again by recovery */
+	LMNIC_F_CNT_FOLDED,	/* counters folded for the reset to come */
 	LMNIC_F_PCI_ERR,	/* the PCI core is recovering the function */
 };
 
@@ -176,8 +177,14 @@ struct lmnic_dev {
 	struct lmnic_conn_table conns[LMNIC_MAX_VPORTS];
 	u16 num_conn_tables;	/* set up by lmnic_conns_init() */
 
-	/* errors: what the error vector latched, and their handling */
+	/*
+	 * errors: what the error vector latched, and their handling. Until
+	 * the end of probe (lmnic_err_start()) a report is held, not handled:
+	 * err_lock orders the two.
+	 */
 	struct work_struct err_work;
+	spinlock_t err_lock;	/* orders err_held and the report queueing */
+	bool err_held;
 	struct delayed_work service;
 	struct devlink_health_reporter *health;
 	u32 err_reason;		/* enum lmnic_err_reason being handled */
@@ -287,6 +294,9 @@ struct lmnic_qp {
 };
 
 /* netdev private data: one vport */
+/* ethtool -S counters read from state memory: queue pairs', vport's, adapter's */
+#define LMNIC_ETHTOOL_HW_STATS	(LMNIC_MAX_QP * 2 + 11 + 6)
+
 struct lmnic_net {
 	struct net_device *netdev;
 	struct lmnic_dev *ld;
@@ -313,6 +323,7 @@ struct lmnic_net {
 	spinlock_t stats_lock;	/* qps[] against readers; the totals below */
 	struct lmnic_qp_totals qp_base[LMNIC_MAX_QP];
 	struct lmnic_hw_totals hw_base;
+	u64 ethtool_base[LMNIC_ETHTOOL_HW_STATS];	/* adapter blocks gone */
 
 	struct work_struct rx_mode_work;
 	atomic64_t tx_timeouts;
@@ -379,7 +390,17 @@ void lmnic_rss_default_table(struct lmnic_net *net);
 int lmnic_up(struct lmnic_net *net);
 void lmnic_down(struct lmnic_net *net);
 void lmnic_stop_datapath(struct lmnic_net *net);
+/* what a vport's block counted, read before something clears it */
+struct lmnic_cnt_snap {
+	struct lmnic_hw_totals totals;
+	u64 hw[LMNIC_ETHTOOL_HW_STATS];
+};
+
+void lmnic_cnt_snap(struct lmnic_net *net, struct lmnic_cnt_snap *snap);
+void lmnic_cnt_fold(struct lmnic_net *net, const struct lmnic_cnt_snap *snap);
 void lmnic_fold_hw_counters(struct lmnic_net *net);
+void lmnic_fold_adapter_counters(struct lmnic_dev *ld);
+void lmnic_ethtool_snap(struct lmnic_net *net, u64 *hw);
 
 /* lmnic_txrx.c */
 int lmnic_qps_up(struct lmnic_net *net);

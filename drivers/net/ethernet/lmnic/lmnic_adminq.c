@@ -4,8 +4,14 @@
 #include <kunit/visibility.h>
 #include <linux/dma-mapping.h>
 #include <linux/iopoll.h>
+#include <linux/moduleparam.h>
 
 #include "lmnic.h"
+
+static unsigned int aq_long_timeout_ms = LMNIC_AQ_LONG_TIMEOUT_US / 1000;
+module_param(aq_long_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(aq_long_timeout_ms,
+		 "How long a command that walks a whole image or table may take, ms (default 60000)");
 
 /**
  * lmnic_aq_status_to_errno - the one mapping of adapter status to errno
@@ -126,6 +132,7 @@ void lmnic_aq_start(struct lmnic_dev *ld)
 	lmnic_aq_release_held(ld);
 	clear_bit(LMNIC_F_AQ_DEAD, &ld->flags);
 	clear_bit(LMNIC_F_DMA_STOPPED, &ld->flags);
+	clear_bit(LMNIC_F_CNT_FOLDED, &ld->flags);
 	memset(ld->aq, 0, LMNIC_AQ_LEN * sizeof(*ld->aq));
 	ld->aq_tail = 0;
 	lmnic_wr32(ld, LMNIC_REG_AQ_BASE_LO, lower_32_bits(ld->aq_dma));
@@ -171,7 +178,7 @@ static unsigned long lmnic_aq_timeout_us(u16 opcode)
 	case LMNIC_AQ_CONN_FLUSH:
 	case LMNIC_AQ_REGION_SET:
 	case LMNIC_AQ_VPORT_RESET:
-		return LMNIC_AQ_LONG_TIMEOUT_US;
+		return max(READ_ONCE(aq_long_timeout_ms), 100U) * 1000UL;
 	default:
 		return LMNIC_AQ_TIMEOUT_US;
 	}

@@ -421,12 +421,18 @@ void lmnic_dumps_free_all(void)
  */
 void lmnic_err_report(struct lmnic_dev *ld, u32 reason, u32 vport, u32 qp)
 {
-	if (test_and_set_bit(LMNIC_F_ERR_PENDING, &ld->flags))
-		return;
-	ld->err_reason = reason;
-	ld->err_detail_vport = vport;
-	ld->err_detail_qp = qp;
-	queue_work(system_long_wq, &ld->err_work);
+	unsigned long flags;
+
+	spin_lock_irqsave(&ld->err_lock, flags);
+	if (!test_and_set_bit(LMNIC_F_ERR_PENDING, &ld->flags)) {
+		ld->err_reason = reason;
+		ld->err_detail_vport = vport;
+		ld->err_detail_qp = qp;
+		/* during probe it waits for lmnic_err_start() */
+		if (!ld->err_held)
+			queue_work(system_long_wq, &ld->err_work);
+	}
+	spin_unlock_irqrestore(&ld->err_lock, flags);
 }
 
 /* From the admin/error vector: latch the cause registers. */
@@ -649,6 +655,8 @@ int lmnic_recover_locked(struct lmnic_dev *ld)
 	/* what stopped vports hold, while the adapter still answers */
 	for (v = 0; v < ld->num_vports; v++)
 		lmnic_mig_recover_prepare(ld, v);
+	/* the reset clears the counters of a block nothing keeps */
+	lmnic_fold_adapter_counters(ld);
 	/* a queue that died may still have DMA in flight: stop it first */
 	if (test_bit(LMNIC_F_AQ_DEAD, &ld->flags))
 		lmnic_hw_stop_dma(ld);
@@ -656,9 +664,10 @@ int lmnic_recover_locked(struct lmnic_dev *ld)
 	for (v = 0; v < ld->num_vports; v++) {
 		struct net_device *netdev = ld->netdevs[v];
 
-		if (netdev && netif_running(netdev)) {
+		if (!netdev)
+			continue;
+		if (netif_running(netdev)) {
 			up[v] = !lmnic_mig_keeps_block(ld, v);
-			lmnic_fold_hw_counters(netdev_priv(netdev));
 			lmnic_down(netdev_priv(netdev));
 		}
 	}
@@ -708,7 +717,12 @@ out_unlock:
 		if (lmnic_mig_recover(ld, v))
 			dev_err(lmnic_to_dev(ld), "vport %u: cannot stop it for its migration again\n",
 				v);
-		if (up[v] && lmnic_up(netdev_priv(ld->netdevs[v])))
+		if (!up[v])
+			continue;
+		/* no migration holds it stopped (one that failed may have) */
+		WRITE_ONCE(((struct lmnic_net *)netdev_priv(ld->netdevs[v]))->mig_stopped,
+			   false);
+		if (lmnic_up(netdev_priv(ld->netdevs[v])))
 			netdev_err(ld->netdevs[v], "cannot bring the vport up again\n");
 	}
 	dev_info(lmnic_to_dev(ld), "recovered: %u connections offloaded again, %u lost\n",
@@ -825,6 +839,8 @@ static const struct devlink_health_reporter_ops lmnic_health_ops = {
 int lmnic_err_init(struct lmnic_dev *ld)
 {
 	lmnic_crc_init();
+	spin_lock_init(&ld->err_lock);
+	ld->err_held = true;
 	INIT_WORK(&ld->err_work, lmnic_err_work);
 	INIT_DELAYED_WORK(&ld->service, lmnic_service);
 	ld->probe_ns = ktime_get_ns();
@@ -834,9 +850,20 @@ int lmnic_err_init(struct lmnic_dev *ld)
 	return PTR_ERR_OR_ZERO(ld->health);
 }
 
-/* The periodic checks, once the adapter is all set up. */
+/*
+ * The adapter is all set up (its netdevs and devlink registered): handle
+ * the error reported during probe, if one was, and start the periodic
+ * checks.
+ */
 void lmnic_err_start(struct lmnic_dev *ld)
 {
+	unsigned long flags;
+
+	spin_lock_irqsave(&ld->err_lock, flags);
+	ld->err_held = false;
+	if (test_bit(LMNIC_F_ERR_PENDING, &ld->flags))
+		queue_work(system_long_wq, &ld->err_work);
+	spin_unlock_irqrestore(&ld->err_lock, flags);
 	queue_delayed_work(system_long_wq, &ld->service,
 			   msecs_to_jiffies(LMNIC_SERVICE_MS));
 }

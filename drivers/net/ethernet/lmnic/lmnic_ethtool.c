@@ -120,29 +120,61 @@ static void lmnic_qp_sw_stats(struct lmnic_net *net, u16 q, u64 *data)
 	data[7] = t.rx_marked;
 }
 
-static void lmnic_get_ethtool_stats(struct net_device *netdev,
-				    struct ethtool_stats *stats, u64 *data)
+static_assert(LMNIC_ETHTOOL_HW_STATS ==
+	      LMNIC_MAX_QP * ARRAY_SIZE(lmnic_qp_hw_stats) +
+	      ARRAY_SIZE(lmnic_vport_stats) + ARRAY_SIZE(lmnic_adapter_stats));
+
+/*
+ * The counters of state memory as the vport's block holds them now: each
+ * queue pair's, the vport's, the adapter's. An adapter reset clears them.
+ */
+static void lmnic_hw_stats_now(struct lmnic_net *net, u64 *hw)
 {
-	struct lmnic_net *net = netdev_priv(netdev);
 	struct lmnic_dev *ld = net->ld;
 	u8 __iomem *cnt = (u8 __iomem *)net->cnt;
 	unsigned int q, i;
 
+	for (q = 0; q < LMNIC_MAX_QP; q++)
+		for (i = 0; i < ARRAY_SIZE(lmnic_qp_hw_stats); i++)
+			*hw++ = lmnic_sm_rd64(ld, (__le64 __iomem *)
+					      (cnt + q * sizeof(struct lmnic_sm_queue_counters) +
+					       lmnic_qp_hw_stats[i].offset));
+	for (i = 0; i < ARRAY_SIZE(lmnic_vport_stats); i++)
+		*hw++ = lmnic_sm_rd64(ld, (__le64 __iomem *)
+				      (cnt + lmnic_vport_stats[i].offset));
+	for (i = 0; i < ARRAY_SIZE(lmnic_adapter_stats); i++)
+		*hw++ = lmnic_sm_rd64(ld, (__le64 __iomem *)
+				      (ld->state + lmnic_adapter_stats[i].offset));
+}
+
+/* The counters of state memory that ethtool -S shows, for a fold. */
+void lmnic_ethtool_snap(struct lmnic_net *net, u64 *hw)
+{
+	lmnic_hw_stats_now(net, hw);
+}
+
+static void lmnic_get_ethtool_stats(struct net_device *netdev,
+				    struct ethtool_stats *stats, u64 *data)
+{
+	struct lmnic_net *net = netdev_priv(netdev);
+	u64 hw[LMNIC_ETHTOOL_HW_STATS];
+	unsigned int q, i, n = 0;
+
+	lmnic_hw_stats_now(net, hw);
+	spin_lock_bh(&net->stats_lock);
+	for (i = 0; i < LMNIC_ETHTOOL_HW_STATS; i++)
+		hw[i] += net->ethtool_base[i];
+	spin_unlock_bh(&net->stats_lock);
 	for (q = 0; q < LMNIC_MAX_QP; q++) {
 		lmnic_qp_sw_stats(net, q, data);
 		data += ARRAY_SIZE(lmnic_qp_stats);
 		for (i = 0; i < ARRAY_SIZE(lmnic_qp_hw_stats); i++)
-			*data++ = lmnic_sm_rd64(ld, (__le64 __iomem *)
-						(cnt + q * sizeof(struct lmnic_sm_queue_counters) +
-						 lmnic_qp_hw_stats[i].offset));
+			*data++ = hw[n++];
 	}
 	*data++ = atomic64_read(&net->tx_timeouts);
-	for (i = 0; i < ARRAY_SIZE(lmnic_vport_stats); i++)
-		*data++ = lmnic_sm_rd64(ld, (__le64 __iomem *)
-					(cnt + lmnic_vport_stats[i].offset));
-	for (i = 0; i < ARRAY_SIZE(lmnic_adapter_stats); i++)
-		*data++ = lmnic_sm_rd64(ld, (__le64 __iomem *)
-					(ld->state + lmnic_adapter_stats[i].offset));
+	for (i = 0; i < ARRAY_SIZE(lmnic_vport_stats) +
+		    ARRAY_SIZE(lmnic_adapter_stats); i++)
+		*data++ = hw[n++];
 }
 
 static void lmnic_get_ringparam(struct net_device *netdev,
@@ -387,7 +419,7 @@ static int lmnic_set_rxnfc(struct net_device *netdev, struct ethtool_rxnfc *cmd)
 	struct lmnic_dev *ld = net->ld;
 	struct lmnic_conn c, old;
 	u32 id, loc = cmd->fs.location;
-	bool had_old;
+	bool had_old = false;
 	int err;
 
 	if (net->vport >= ld->num_conn_tables)

@@ -668,6 +668,7 @@ static int lmnic_mig_commit(struct lmnic_dev *ld, u16 v,
 {
 	struct lmnic_net *net = lmnic_vp_net(ld, v);
 	struct lmnic_mig *m = &ld->mig[v];
+	struct lmnic_cnt_snap snap;
 	struct lmnic_aq_desc cmd;
 	bool running = net && netif_running(net->netdev);
 	u64 t0 = ktime_get_ns();
@@ -696,11 +697,16 @@ static int lmnic_mig_commit(struct lmnic_dev *ld, u16 v,
 		goto err_up;
 	}
 load:
+	/* the image's counters replace the block's: those join the totals */
+	if (net && !m->on_base)
+		lmnic_cnt_snap(net, &snap);
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.p.mig.image_size = cpu_to_le64(m->img.size);
 	cmd.p.mig.num_records = m->st->hdr.num_records;
 	cmd.p.mig.flags = m->on_base ? LMNIC_MIGF_DELTA : 0;
 	err = lmnic_img_cmd(ld, v, LMNIC_AQ_LOAD, &m->img, m->sha256, &cmd);
+	if (!err && net && !m->on_base)
+		lmnic_cnt_fold(net, &snap);
 	if (err) {
 		detail = le32_to_cpu(cmd.p.mig.detail);
 		reason = FIELD_GET(LMNIC_LOADE_REASON, detail);
@@ -879,6 +885,9 @@ static void lmnic_mig_discard(struct lmnic_dev *ld, u16 v)
 	struct lmnic_net *net = lmnic_vp_net(ld, v);
 	struct lmnic_conn_table *ct;
 
+	/* what the block counted, the loaded source's counters included */
+	if (net)
+		lmnic_fold_hw_counters(net);
 	lmnic_aq_vport(ld, LMNIC_AQ_VPORT_RESET, v, NULL, 0);
 	if (v < ld->num_conn_tables) {
 		ct = &ld->conns[v];

@@ -361,31 +361,77 @@ static int lmnic_set_features(struct net_device *netdev,
  * when its block does (adapter reset, a LOAD): add them to the totals
  * first. RTNL.
  */
-void lmnic_fold_hw_counters(struct lmnic_net *net)
+/*
+ * What the vport's block counted, read while the adapter still answers
+ * (nothing of a dead one: what it counted since the last read is lost).
+ */
+void lmnic_cnt_snap(struct lmnic_net *net, struct lmnic_cnt_snap *snap)
 {
 	struct lmnic_sm_counters __iomem *c = net->cnt;
-	struct lmnic_hw_totals now = {};
+	struct lmnic_hw_totals *now = &snap->totals;
 	struct lmnic_dev *ld = net->ld;
 	int i;
 
+	memset(snap, 0, sizeof(*snap));
 	if (test_bit(LMNIC_F_DEAD, &ld->flags))
-		return;		/* unreadable: what it counted since is lost */
+		return;
 	for (i = 0; i < LMNIC_MAX_QP; i++) {
-		now.rx_missed += lmnic_sm_rd64(ld, &c->q[i].rx_no_buffer);
-		now.tx_errors += lmnic_sm_rd64(ld, &c->q[i].tx_errors);
+		now->rx_missed += lmnic_sm_rd64(ld, &c->q[i].rx_no_buffer);
+		now->tx_errors += lmnic_sm_rd64(ld, &c->q[i].tx_errors);
 	}
-	now.multicast = lmnic_sm_rd64(ld, &c->rx_multicast);
-	now.rx_length = lmnic_sm_rd64(ld, &c->rx_oversize);
-	now.rx_crc = lmnic_sm_rd64(ld, &c->rx_csum_bad);
-	now.rx_dropped = lmnic_sm_rd64(ld, &c->rx_vlan_drop);
+	now->multicast = lmnic_sm_rd64(ld, &c->rx_multicast);
+	now->rx_length = lmnic_sm_rd64(ld, &c->rx_oversize);
+	now->rx_crc = lmnic_sm_rd64(ld, &c->rx_csum_bad);
+	now->rx_dropped = lmnic_sm_rd64(ld, &c->rx_vlan_drop);
+	lmnic_ethtool_snap(net, snap->hw);
+}
+
+/* SNAP joins the netdev's totals: the block it was read from is cleared. */
+void lmnic_cnt_fold(struct lmnic_net *net, const struct lmnic_cnt_snap *snap)
+{
+	const struct lmnic_hw_totals *now = &snap->totals;
+	unsigned int i;
+
 	spin_lock_bh(&net->stats_lock);
-	net->hw_base.rx_missed += now.rx_missed;
-	net->hw_base.tx_errors += now.tx_errors;
-	net->hw_base.multicast += now.multicast;
-	net->hw_base.rx_length += now.rx_length;
-	net->hw_base.rx_crc += now.rx_crc;
-	net->hw_base.rx_dropped += now.rx_dropped;
+	net->hw_base.rx_missed += now->rx_missed;
+	net->hw_base.tx_errors += now->tx_errors;
+	net->hw_base.multicast += now->multicast;
+	net->hw_base.rx_length += now->rx_length;
+	net->hw_base.rx_crc += now->rx_crc;
+	net->hw_base.rx_dropped += now->rx_dropped;
+	for (i = 0; i < LMNIC_ETHTOOL_HW_STATS; i++)
+		net->ethtool_base[i] += snap->hw[i];
 	spin_unlock_bh(&net->stats_lock);
+}
+
+/*
+ * The vport's adapter counters the netdev's totals take go back to zero
+ * when its block does (adapter reset, a LOAD): add them to the totals
+ * first. RTNL.
+ */
+void lmnic_fold_hw_counters(struct lmnic_net *net)
+{
+	struct lmnic_cnt_snap snap;
+
+	lmnic_cnt_snap(net, &snap);
+	lmnic_cnt_fold(net, &snap);
+}
+
+/*
+ * Before a reset clears state memory: the counters of every vport whose
+ * block nothing keeps (lmnic_mig_keeps_block()) join their netdev's
+ * totals, once per reset (lmnic_aq_start() takes the mark away). RTNL.
+ */
+void lmnic_fold_adapter_counters(struct lmnic_dev *ld)
+{
+	u16 v;
+
+	ASSERT_RTNL();
+	if (test_and_set_bit(LMNIC_F_CNT_FOLDED, &ld->flags))
+		return;
+	for (v = 0; v < ld->num_vports; v++)
+		if (ld->netdevs[v] && !lmnic_mig_keeps_block(ld, v))
+			lmnic_fold_hw_counters(netdev_priv(ld->netdevs[v]));
 }
 
 /*

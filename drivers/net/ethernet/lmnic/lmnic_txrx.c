@@ -578,8 +578,10 @@ void lmnic_qps_down(struct lmnic_net *net)
 		if (net->qps[i] && lmnic_qp_destroy_hw(net->qps[i]))
 			stopped = false;
 	/* rings the adapter may still use: stop all of its DMA first */
-	if (!stopped)
+	if (!stopped) {
+		lmnic_fold_adapter_counters(net->ld);
 		lmnic_hw_stop_dma(net->ld);
+	}
 	lmnic_qps_napi_disable(net);
 
 	spin_lock_bh(&net->stats_lock);
