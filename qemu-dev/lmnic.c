@@ -24,6 +24,7 @@
 #include "lmnic_core.h"
 
 #define LMNIC_PCIE_CAP_OFFSET   0xe0
+#define LMNIC_AER_OFFSET        0x100
 
 static uint64_t lmnic_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
@@ -100,6 +101,12 @@ static void lmnic_realize(PCIDevice *pdev, Error **errp)
         return;
     }
     pcie_cap_flr_init(pdev);   /* function-level reset revives a dead adapter */
+    pcie_cap_deverr_init(pdev); /* the guest enables error reporting */
+    /* errors the host can inject (pcie_aer_inject_error) and the guest take */
+    if (pcie_aer_init(pdev, PCI_ERR_VER, LMNIC_AER_OFFSET, PCI_ERR_SIZEOF,
+                      errp) < 0) {
+        goto err_pcie;
+    }
 
     memory_region_init_io(&s->mmio, OBJECT(s), &lmnic_mmio_ops, s,
                           "lmnic-regs", LMNIC_REGS_SIZE);
@@ -107,7 +114,7 @@ static void lmnic_realize(PCIDevice *pdev, Error **errp)
                      &s->mmio);
 
     if (!lmnic_core_realize(s, errp)) {
-        goto err_pcie;
+        goto err_aer;
     }
     memory_region_init_io(&s->state_region, OBJECT(s), &lmnic_state_ops, s,
                           "lmnic-state", s->state_size);
@@ -136,6 +143,8 @@ static void lmnic_realize(PCIDevice *pdev, Error **errp)
 
 err_core:
     lmnic_core_unrealize(s);
+err_aer:
+    pcie_aer_exit(pdev);
 err_pcie:
     pcie_cap_exit(pdev);
 }
@@ -148,6 +157,7 @@ static void lmnic_exit(PCIDevice *pdev)
     qemu_del_nic(s->nic);
     msix_unuse_all_vectors(pdev);
     msix_uninit_exclusive_bar(pdev);
+    pcie_aer_exit(pdev);
     pcie_cap_exit(pdev);
 }
 
@@ -156,10 +166,12 @@ static void lmnic_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
 {
     pci_default_write_config(pdev, addr, val, len);
     pcie_cap_flr_write_config(pdev, addr, val, len);
+    pcie_aer_write_config(pdev, addr, val, len);
 }
 
 static void lmnic_qdev_reset(DeviceState *dev)
 {
+    pcie_cap_deverr_reset(PCI_DEVICE(dev));
     lmnic_core_reset(LMNIC(dev));
 }
 

@@ -892,7 +892,8 @@ static void lmnic_conn_timer(void *opaque)
  *   parity:VPORT:ID     flip a bit of connection ID in table memory
  *   dma:VPORT:QP        the queue pair's DMA faults; the queue stops
  *   tx-hang:VPORT:QP    the queue pair's transmit engine stops, silently
- *   aq-hang             the admin queue stops taking commands, silently
+ *   aq-hang[:OPCODE]    the admin queue stops taking commands, silently (at
+ *                       the next command of OPCODE)
  *   fatal               firmware fatal error: the adapter stops answering
  * as real faults come: the adapter finds and reports them itself.
  */
@@ -952,10 +953,18 @@ void lmnic_inject_fault(LmnicState *s, const char *value, Error **errp)
         s->aq_hung = true;  /* silently, as a stuck firmware loop would */
         goto done;
     }
+    if (sscanf(value, "aq-hang:%i%n", (int *)&n, &used) == 1 && !value[used]) {
+        if (!n || n > UINT16_MAX) {
+            error_setg(errp, "inject-fault: aq-hang:OPCODE, an opcode");
+            return;
+        }
+        s->aq_hang_op = n;  /* the queue hangs at that command */
+        goto done;
+    }
     if (sscanf(value, "%15[a-z-]:%u:%u%n", kind, &v, &n, &used) != 3 ||
         value[used]) {
         error_setg(errp, "inject-fault: expected parity:VPORT:ID, "
-                   "dma:VPORT:QP, tx-hang:VPORT:QP, aq-hang or fatal");
+                   "dma:VPORT:QP, tx-hang:VPORT:QP, aq-hang[:OPCODE] or fatal");
         return;
     }
     if (v >= s->num_vports) {
@@ -1003,13 +1012,14 @@ void lmnic_conn_class_init(ObjectClass *klass)
                                   lmnic_set_fault);
     object_class_property_set_description(klass, "inject-fault",
         "inject an adapter fault: parity:VPORT:ID, dma:VPORT:QP, "
-        "tx-hang:VPORT:QP, aq-hang or fatal");
+        "tx-hang:VPORT:QP, aq-hang[:OPCODE] or fatal");
 }
 
 void lmnic_conn_reset(LmnicState *s)
 {
     s->dead = false;
     s->aq_hung = false;
+    s->aq_hang_op = 0;
     s->err_cause = 0;
     s->err_vport = s->err_qp = s->err_entry = s->err_count = 0;
     s->err_addr = s->err_time = 0;

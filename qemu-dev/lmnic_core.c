@@ -1088,6 +1088,10 @@ static void lmnic_aq_process(LmnicState *s)
             s->aq_ctrl = 0;
             return;
         }
+        if (s->aq_hang_op && le16_to_cpu(d.opcode) == s->aq_hang_op) {
+            s->aq_hung = true;  /* the command never completes */
+            break;
+        }
         st = lmnic_aq_exec(s, &d);
         trace_lmnic_aq(le16_to_cpu(d.opcode), le16_to_cpu(d.vport), st);
         d.status = cpu_to_le16(st);

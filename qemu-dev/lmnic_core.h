@@ -86,6 +86,7 @@ struct LmnicState {
     /* errors (LMNIC_REG_ERR_*) and injected faults */
     bool dead;                          /* firmware fatal: stopped */
     bool aq_hung;                       /* admin queue stopped: aq-hang */
+    uint16_t aq_hang_op;                /* aq-hang:OPCODE: at its next one */
     uint32_t err_cause;
     uint32_t err_vport;
     uint32_t err_qp;
