@@ -253,13 +253,15 @@ def paused_digest(a):
 
 
 def agents(a, b, src_env="", dst_env="", send_extra="", recv_extra=""):
-    """Start receive on B and send on A, both in the background."""
-    b.run(f"rm -f /tmp/recv.*; {dst_env} lmnic-migrate receive eth1 --listen "
+    """Start receive on B and send on A, both in the background: the agent
+    with the suite's fault-injection points (lmnic-migrate-test), which
+    SRC_ENV and DST_ENV set."""
+    b.run(f"rm -f /tmp/recv.*; {dst_env} lmnic-migrate-test receive eth1 --listen "
           f"{MGMT['b']}:4444 --psk-file {PSK} {recv_extra} >/tmp/recv.out "
           "2>/tmp/recv.err & echo $! > /tmp/recv.pid")
     b.run("i=0; until grep -q listening /tmp/recv.err || [ $i -gt 50 ]; do "
           "sleep 0.1; i=$((i+1)); done")
-    a.run(f"rm -f /tmp/send.*; ({src_env} lmnic-migrate send eth1 --to "
+    a.run(f"rm -f /tmp/send.*; ({src_env} lmnic-migrate-test send eth1 --to "
           f"{MGMT['b']}:4444 --psk-file {PSK} {send_extra} >/tmp/send.out "
           "2>/tmp/send.err; echo $? > /tmp/send.rc) & echo $! > /tmp/send.pid")
 
@@ -295,7 +297,7 @@ def test_agent_killed_in_each_phase(trio):
         # before the quiesce the vport runs (pre-copy): nothing paused
         running = phase in ("handshake", "quiesce")
         digest = None if running else paused_digest(a)
-        a.run("kill -9 $(pidof lmnic-migrate)")
+        a.run("kill -9 $(pidof lmnic-migrate-test)")
         if phase == "handshake":        # it never connected
             b.run("kill $(cat /tmp/recv.pid)")
         wait_pid(b, "/tmp/recv.pid", 60)
@@ -347,7 +349,7 @@ def test_precopy_delta_carries_the_changes(trio):
           "sleep 0.5; true")
     want = conn_list(a)
     assert want[0] == n - 40 + 61
-    a.run("kill -USR1 $(pidof lmnic-migrate)")
+    a.run("kill -USR1 $(pidof lmnic-migrate-test)")
     rc, err = send_rc(a)
     wait_pid(b, "/tmp/recv.pid", 60)
     sent = result(a.run("cat /tmp/send.out"))
@@ -390,7 +392,7 @@ def test_precopy_ids_move_between_slots(trio):
         moved.append(keep)
     want = conn_list(a)
     assert want[0] == n - 32
-    a.run("kill -USR1 $(pidof lmnic-migrate)")
+    a.run("kill -USR1 $(pidof lmnic-migrate-test)")
     rc, err = send_rc(a)
     wait_pid(b, "/tmp/recv.pid", 60)
     sent = result(a.run("cat /tmp/send.out"))
@@ -427,7 +429,7 @@ def test_precopy_under_continuous_churn(trio):
         time.sleep(3)
         during = int(a.run("wc -l < /tmp/churn.ok")) - before
         assert during > 0, "no churn while the pre-copy image was loaded"
-        a.run("kill -USR1 $(pidof lmnic-migrate)")
+        a.run("kill -USR1 $(pidof lmnic-migrate-test)")
         rc, err = send_rc(a)
         wait_pid(b, "/tmp/recv.pid", 60)
     finally:
@@ -478,7 +480,7 @@ def test_flipped_byte_in_flight(trio):
            send_extra="--no-precopy")
     wait_stall(a, "/tmp/send.err", "transfer")
     digest = paused_digest(a)
-    a.run("kill -USR1 $(pidof lmnic-migrate)")
+    a.run("kill -USR1 $(pidof lmnic-migrate-test)")
     rc, err = send_rc(a)
     wait_pid(b, "/tmp/recv.pid", 30)
     assert rc == 6 and "CRC-32C" in err, (rc, err)
@@ -581,3 +583,289 @@ def test_other_vport_size_refused_before_pause(trio, pool):
     finally:
         pool.drop("mig-c-stock-6.12")
         b.run("ip link set eth0 up")
+
+
+# ---- the driver's side of a migration under faults and removal ------------
+
+ROBUST = [pytest.param(k, id=k) for k in MIGRATE_KERNELS]
+
+
+def _fault(g, what):
+    g.qmp("qom-set", path="/machine/peripheral/lmnic0", property="inject-fault",
+          value=what)
+
+
+def _wait_recovered(g, after):
+    """A dump newer than AFTER was taken and the adapter runs again."""
+    for _ in range(240):
+        rc, out = g.run_rc(f"lmnic-analyze --json {PCI} 2>/dev/null | sed -n 1p")
+        m = re.search(r'"id": (\d+)', out)
+        if rc == 0 and m and int(m.group(1)) > after and "state: running" in \
+                g.run(f"devlink health diagnose pci/{PCI} reporter adapter"):
+            return
+        time.sleep(0.5)
+    raise AssertionError(g.run("dmesg | tail -30"))
+
+
+def _last_dump(g):
+    rc, out = g.run_rc(f"lmnic-analyze --json {PCI} 2>/dev/null | sed -n 1p")
+    m = re.search(r'"id": (\d+)', out)
+    return int(m.group(1)) if rc == 0 and m else 0
+
+
+def _answers(p, tries=2):
+    """Whether anything answers P's pings to the VM address."""
+    return p.run_rc(f"ping -c {tries} -W 1 {VM}")[0] == 0
+
+
+def _settled(a, b, rc, conns):
+    """After a migration that met a fault: it completed (B runs the state,
+    A stays finished) or it rolled back (A runs it, B has nothing)."""
+    sa, sb = status(a), status(b)
+    if rc == 0:
+        assert sa["state"] == "finished" and sb["state"] == "running", (sa, sb)
+        assert conn_list(b) == conns
+    else:
+        assert sa["state"] == "running" and conn_list(a) == conns, sa
+        assert sb["state"] == "running" and sb["conn_count"] == 0, sb
+    return "completed" if rc == 0 else "rolled back"
+
+
+@pytest.mark.parametrize("trio", ROBUST, indirect=True)
+def test_migration_owned_by_its_agent(trio):
+    """While an agent holds a migration, vport-resume and vport-abort from
+    another process are refused; the agent's migration then completes."""
+    a, b = trio["a"], trio["b"]
+    fresh(a, b)
+    conns = conn_list(a)
+    agents(a, b, src_env="LMNIC_MIGRATE_STALL=transfer")
+    wait_stall(a, "/tmp/send.err", "transfer")
+    for cmd in ("resume", "abort"):
+        rc, out = a.run_rc(f"lmnic-migrate {cmd} eth1 2>&1")
+        assert rc and "held by another socket" in out, (cmd, out)
+    assert status(a)["state"] == "quiesced"
+    a.run("kill -USR1 $(pidof lmnic-migrate-test)")
+    rc, err = send_rc(a)
+    wait_pid(b, "/tmp/recv.pid", 60)
+    assert rc == 0, err
+    assert conn_list(b) == conns
+
+
+@pytest.mark.parametrize("trio", ROBUST, indirect=True)
+def test_recovery_keeps_each_migration_state(trio):
+    """An adapter fault, and the recovery it brings, in each state a
+    migration leaves a vport in: finished (a TX hang on another vport),
+    quiesced (an admin-queue hang), pre-copy (a DMA fault of the vport
+    itself) and loaded on the destination (a firmware-fatal error). The
+    vport stays in that state through the recovery, and the migration then
+    completes or rolls back."""
+    a, b, p = trio["a"], trio["b"], trio["p"]
+
+    # finished: after `save --stop` the vport stays silent through a
+    # recovery, until it is resumed
+    fresh(a, b)
+    assert _answers(p)
+    a.run("lmnic-migrate save eth1 -o /tmp/f.lms --stop")
+    assert status(a)["state"] == "finished" and not _answers(p)
+    last = _last_dump(a)
+    a.run(f"ping -i 0.05 {MGMT['b']} >/dev/null 2>&1 & echo $! > /tmp/ping.pid")
+    try:
+        _fault(a, "tx-hang:0:0")
+        _wait_recovered(a, last)
+    finally:
+        a.run("kill $(cat /tmp/ping.pid)")
+    assert status(a)["state"] == "finished"
+    assert not _answers(p, 3), "a finished vport forwards again after a recovery"
+    a.run("lmnic-migrate resume eth1")
+    assert _answers(p)
+
+    # quiesced: the agent stalled with the vport stopped; the admin queue
+    # hangs under another command
+    fresh(a, b)
+    conns = conn_list(a)
+    agents(a, b, src_env="LMNIC_MIGRATE_STALL=transfer", send_extra="--timeout 60")
+    wait_stall(a, "/tmp/send.err", "transfer")
+    last = _last_dump(a)
+    _fault(a, "aq-hang")
+    rc, out = a.run_rc("lmnic-conn add eth0 udp 10.31.0.9 1 10.31.0.1 2 2>&1")
+    assert rc and "timed out" in out, out
+    _wait_recovered(a, last)
+    assert status(a)["state"] == "quiesced" and not _answers(p)
+    a.run("kill -USR1 $(pidof lmnic-migrate-test)")
+    rc, err = send_rc(a)
+    wait_pid(b, "/tmp/recv.pid", 60)
+    print("quiesced, admin-queue hang:", _settled(a, b, rc, conns), err.splitlines()[-1:])
+
+    # pre-copy: the image is on B, the vport still runs; its queue faults
+    fresh(a, b)
+    conns = conn_list(a)
+    agents(a, b, src_env="LMNIC_MIGRATE_STALL=quiesce", send_extra="--timeout 60")
+    wait_stall(a, "/tmp/send.err", "quiesce")
+    assert status(a)["state"] == "precopy"
+    last = _last_dump(a)
+    _fault(a, "dma:1:0")
+    _wait_recovered(a, last)
+    assert status(a)["state"] in ("precopy", "running")
+    a.run("kill -USR1 $(pidof lmnic-migrate-test)")
+    rc, err = send_rc(a)
+    wait_pid(b, "/tmp/recv.pid", 60)
+    print("pre-copy, DMA fault:", _settled(a, b, rc, conns), err.splitlines()[-1:])
+
+    # loaded: B holds the restored image, waiting for GO; its adapter dies
+    # and recovers by itself
+    fresh(a, b)
+    conns = conn_list(a)
+    agents(a, b, dst_env="LMNIC_MIGRATE_STALL=resume", send_extra="--timeout 90")
+    wait_stall(b, "/tmp/recv.err", "resume")
+    assert status(b)["state"] == "loaded"
+    digest = status(b, digest=True)["digest"]
+    last = _last_dump(b)
+    _fault(b, "fatal")
+    _wait_recovered(b, last)
+    st = status(b, digest=True)
+    assert st["state"] == "loaded" and st["digest"] == digest, st
+    b.run("kill -USR1 $(cat /tmp/recv.pid)")
+    rc, err = send_rc(a)
+    wait_pid(b, "/tmp/recv.pid", 60)
+    assert rc == 0, err
+    _settled(a, b, rc, conns)
+
+
+def _rebind(g, side):
+    g.run(f"echo {PCI} > /sys/bus/pci/drivers/lmnic/bind")
+    g.run("rmmod lmnic")        # prepare() loads it afresh
+    prepare(g, side)
+
+
+@pytest.mark.parametrize("trio", ROBUST, indirect=True)
+def test_unbind_in_each_phase(trio):
+    """The adapter of either end unbound while its agent is stalled in each
+    phase: the agent ends with an error, the other end rolls back (the
+    source runs its state again, the destination keeps nothing), and the
+    rebound adapter works."""
+    a, b = trio["a"], trio["b"]
+    for phase in ("quiesce", "transfer", "resume"):
+        fresh(a, b)
+        agents(a, b, src_env=f"LMNIC_MIGRATE_STALL={phase}", send_extra="--timeout 20")
+        wait_stall(a, "/tmp/send.err", phase)
+        a.run(f"echo {PCI} > /sys/bus/pci/drivers/lmnic/unbind", timeout=300)
+        a.run("kill -USR1 $(pidof lmnic-migrate-test)")
+        rc, err = send_rc(a)
+        wait_pid(b, "/tmp/recv.pid", 60)
+        b.run("kill -9 $(cat /tmp/recv.pid) 2>/dev/null; true")
+        assert rc not in (0, None), (phase, err)
+        st = status(b)
+        assert st["state"] == "running" and st["conn_count"] == 0, (phase, st)
+        print(f"source unbound at {phase}: exit {rc}: {err.splitlines()[-1:]}")
+        _rebind(a, "a")
+    for phase in ("transfer", "restore", "resume"):
+        fresh(a, b)
+        conns = conn_list(a)
+        agents(a, b, dst_env=f"LMNIC_MIGRATE_STALL={phase}", send_extra="--timeout 20")
+        wait_stall(b, "/tmp/recv.err", phase)
+        b.run(f"echo {PCI} > /sys/bus/pci/drivers/lmnic/unbind", timeout=300)
+        b.run("kill -USR1 $(cat /tmp/recv.pid)")
+        rc, err = send_rc(a)
+        wait_pid(b, "/tmp/recv.pid", 60)
+        assert rc not in (0, None), (phase, err)
+        st = status(a)
+        assert st["state"] == "running" and conn_list(a) == conns, (phase, st)
+        print(f"destination unbound at {phase}: source exit {rc}: {err.splitlines()[-1:]}")
+        _rebind(b, "b")
+
+
+# ---- the agent trusts no peer -----------------------------------------------
+
+@pytest.mark.parametrize("trio", FAULTS, indirect=True)
+def test_receive_turns_away_unauthenticated_peers(trio):
+    """receive listens on through a port probe, a source with another key,
+    a TLS peer presenting the destination's identity and a silent one; each
+    is logged and turned away, and the real source then migrates."""
+    a, b = trio["a"], trio["b"]
+    fresh(a, b)
+    conns = conn_list(a)
+    receive_bg(b, "--timeout 3")
+    dst = f"{MGMT['b']}:4444"
+    a.run(f"socat -u /dev/null TCP4:{dst}")
+    a.run("printf '%s' 00112233445566778899aabbccddeeff > /tmp/other.psk && "
+          "chmod 600 /tmp/other.psk")
+    rc, out = a.run_rc(f"lmnic-migrate send eth1 --to {dst} --psk-file /tmp/other.psk 2>&1")
+    assert rc == 3, out
+    key = a.run(f"cat {PSK}").strip()
+    for ident in ("lmnic-migrate", "lmnic-migrate/destination"):
+        a.run(f"echo | timeout 10 openssl s_client -connect {dst} -tls1_3 "
+              f"-psk_identity {ident} -psk {key} -ciphersuites TLS_AES_128_GCM_SHA256 "
+              "-quiet >/dev/null 2>&1; true")
+    # authenticated, but says nothing: turned away after --timeout
+    a.run(f"sleep 5 | timeout 10 openssl s_client -connect {dst} -tls1_3 "
+          f"-psk_identity lmnic-migrate/source -psk {key} "
+          "-ciphersuites TLS_AES_128_GCM_SHA256 -quiet >/dev/null 2>&1; true", timeout=60)
+    assert status(a)["state"] == "running" and status(b)["state"] == "running"
+    rc, out = a.run_rc(f"lmnic-migrate send eth1 --to {dst} --psk-file {PSK} 2>&1",
+                       timeout=300)
+    wait_pid(b, "/tmp/recv.pid")
+    log = b.run("cat /tmp/recv.err")
+    assert rc == 0, out + log
+    assert len(re.findall(r"turned away", log)) >= 5, log
+    assert "unknown PSK identity" in log, log
+    assert conn_list(b) == conns
+
+
+@pytest.mark.parametrize("trio", FAULTS, indirect=True)
+def test_agent_refuses_what_it_should(trio):
+    """--accept-timeout ends a receive nobody reaches; a key others may read
+    is refused; --insecure works on loopback only; save never writes
+    through a file someone else put in its way."""
+    a, b = trio["a"], trio["b"]
+    fresh(a, b)
+    t0 = time.time()
+    rc, out = b.run_rc(f"lmnic-migrate receive eth1 --listen {MGMT['b']}:4444 "
+                       f"--psk-file {PSK} --accept-timeout 2 2>&1")
+    assert rc == 3 and "--accept-timeout" in out and time.time() - t0 < 30, out
+    assert status(b)["state"] == "running"
+
+    b.run(f"cp {PSK} /tmp/open.psk && chmod 640 /tmp/open.psk")
+    for cmd in (f"receive eth1 --listen {MGMT['b']}:4444", f"send eth1 --to {MGMT['a']}:4444"):
+        rc, out = b.run_rc(f"lmnic-migrate {cmd} --psk-file /tmp/open.psk 2>&1")
+        assert rc == 1 and "readable or writable by group or others" in out, out
+
+    for cmd in (f"receive eth1 --listen {MGMT['b']}:4444", "receive eth1 --listen 4444",
+                f"send eth1 --to {MGMT['a']}:4444"):
+        rc, out = b.run_rc(f"lmnic-migrate {cmd} --insecure 2>&1")
+        assert rc == 1 and "only on a loopback address" in out, (cmd, out)
+    # on loopback it works: eth1 moves to eth2 of the same adapter
+    conns = conn_list(a)
+    a.run("ip link set eth2 up && lmnic-migrate receive eth2 --listen 127.0.0.1:4445 "
+          "--insecure > /dev/null 2>/tmp/lo.err & sleep 1")
+    a.run("lmnic-migrate send eth1 --to 127.0.0.1:4445 --insecure", timeout=300)
+    a.run("i=0; while pidof lmnic-migrate >/dev/null && [ $i -lt 100 ]; do sleep 0.1; "
+          "i=$((i+1)); done")
+    assert conn_list(a, 2)[0] == conns[0]
+
+    # save: a file planted at its temporary name, a link at the final name
+    fresh(a, b)
+    a.run("echo victim > /tmp/victim")
+    rc, out = a.run_rc("sh -c 'ln -s /tmp/victim /tmp/o.lms.$$.tmp; "
+                       "exec lmnic-migrate save eth1 -o /tmp/o.lms' 2>&1")
+    assert rc == 1 and "File exists" in out, out
+    assert status(a)["state"] == "running"
+    a.run("rm -f /tmp/o.lms.*.tmp; ln -s /tmp/victim /tmp/o.lms && "
+          "lmnic-migrate save eth1 -o /tmp/o.lms")
+    assert a.run("cat /tmp/victim").strip() == "victim"
+    assert a.run("[ -f /tmp/o.lms ] && [ ! -L /tmp/o.lms ] && stat -c %a /tmp/o.lms").strip() \
+        == "600"
+    a.run("lmnic-migrate check -i /tmp/o.lms && rm /tmp/o.lms /tmp/victim")
+
+
+@pytest.mark.parametrize("trio", FAULTS, indirect=True)
+def test_shipped_agent_has_no_test_hooks(trio):
+    """The installed lmnic-migrate ignores the test suite's stall and flip
+    points: only lmnic-migrate-test has them."""
+    a, b = trio["a"], trio["b"]
+    fresh(a, b)
+    for name, has in (("lmnic-migrate", False), ("lmnic-migrate-test", True)):
+        rc, _ = a.run_rc(f"grep -q LMNIC_MIGRATE_STALL $(command -v {name})")
+        assert (rc == 0) == has, name
+    a.run("LMNIC_MIGRATE_STALL=transfer LMNIC_MIGRATE_FLIP=100 timeout 60 "
+          "lmnic-migrate save eth1 -o /tmp/n.lms && lmnic-migrate check -i /tmp/n.lms && "
+          "rm /tmp/n.lms")

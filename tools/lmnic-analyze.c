@@ -180,13 +180,26 @@ static int watch_cb(struct nl_msg *msg, void *arg)
 	char path[512], name[32];
 	struct fetch f;
 	uint32_t id;
+	int err;
 
 	if (lmnic_nl_parse(msg, tb, LMNIC_A_ERR_DUMP_MAX) ||
 	    !tb[LMNIC_A_ERR_DUMP_DEV_NAME] || !tb[LMNIC_A_ERR_DUMP_ID])
 		return NL_OK;
 	snprintf(name, sizeof(name), "%s", nla_get_string(tb[LMNIC_A_ERR_DUMP_DEV_NAME]));
 	id = nla_get_u32(tb[LMNIC_A_ERR_DUMP_ID]);
-	if (fetch(w->fetcher, name, id, &f))
+	err = fetch(w->fetcher, name, id, &f);
+	if (err == -EPERM) {
+		/* told of an error of a vport of this namespace; the dump,
+		 * which holds every vport's state, is not its to read
+		 */
+		printf("%s dump %u: readable from the initial network namespace only\n",
+		       name, id);
+		fflush(stdout);
+		if (w->left > 0)
+			w->left--;
+		return NL_OK;
+	}
+	if (err)
 		return NL_OK;
 	snprintf(path, sizeof(path), "%s/lmnic-%s-%u.dump", w->dir, name, id);
 	if (!save(path, f.buf, f.size)) {

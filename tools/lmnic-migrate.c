@@ -102,6 +102,7 @@ static struct opts {
 	const char *cmd, *dev, *to, *listen, *file;
 	const char *psk_file, *psk_identity, *cert, *key, *ca, *peer_name;
 	int insecure, verify, json, stop, digest, timeout, precopy;
+	int accept_timeout;
 } o = { .psk_identity = PSK_IDENTITY, .timeout = 30, .precopy = 1 };
 
 static volatile sig_atomic_t got_signal;
@@ -174,6 +175,7 @@ static void error(const char *fmt, ...)
 	say("%s", buf);
 }
 
+#ifdef LMNIC_MIGRATE_TEST_HOOKS
 static volatile sig_atomic_t stall_go;
 
 static void on_stall_go(int sig)
@@ -182,7 +184,8 @@ static void on_stall_go(int sig)
 }
 
 /*
- * Fault-injection point for the test suite: with LMNIC_MIGRATE_STALL=PHASE
+ * Fault-injection point for the test suite (built into lmnic-migrate-test
+ * only): with LMNIC_MIGRATE_STALL=PHASE
  * in the environment the agent stops as it enters PHASE, says so on
  * stderr and waits for a signal (a SIGKILL there is "agent killed in that
  * phase"; SIGINT or SIGTERM go on to the rollback; SIGUSR1 goes on as if
@@ -217,6 +220,15 @@ static void flip_point(uint8_t *data, uint64_t off, uint32_t len)
 	if (n >= off && n - off < len)
 		data[n - off] ^= 0xff;
 }
+#else
+static void stall_point(const char *name)
+{
+}
+
+static void flip_point(uint8_t *data, uint64_t off, uint32_t len)
+{
+}
+#endif
 
 static void phase(const char *name)
 {
@@ -687,6 +699,20 @@ static SSL_SESSION *psk_session(SSL *ssl)
 	return s;
 }
 
+/*
+ * The identities are bound to the roles: the source (the TLS client) says
+ * "ID/source" and the destination accepts nothing else, so that a
+ * connection reflected or turned around between two agents holding the
+ * same key is refused.
+ */
+static const char *psk_role_identity(void)
+{
+	static char id[160];
+
+	snprintf(id, sizeof(id), "%s/source", o.psk_identity);
+	return id;
+}
+
 static int psk_use_cb(SSL *ssl, const EVP_MD *md, const unsigned char **id,
 		      size_t *idlen, SSL_SESSION **sess)
 {
@@ -702,8 +728,8 @@ static int psk_use_cb(SSL *ssl, const EVP_MD *md, const unsigned char **id,
 		return 1;
 	}
 	*sess = s;
-	*id = (const unsigned char *)o.psk_identity;
-	*idlen = strlen(o.psk_identity);
+	*id = (const unsigned char *)psk_role_identity();
+	*idlen = strlen(psk_role_identity());
 	return 1;
 }
 
@@ -713,8 +739,8 @@ static int psk_find_cb(SSL *ssl, const unsigned char *id, size_t idlen,
 		       SSL_SESSION **sess)
 {
 	*sess = NULL;
-	if (idlen != strlen(o.psk_identity) ||
-	    memcmp(id, o.psk_identity, idlen)) {
+	if (idlen != strlen(psk_role_identity()) ||
+	    memcmp(id, psk_role_identity(), idlen)) {
 		snprintf(psk_note, sizeof(psk_note), "unknown PSK identity "
 			 "\"%.*s\"", idlen > 64 ? 64 : (int)idlen, id);
 		return 1;	/* no PSK: the handshake fails */
@@ -735,8 +761,12 @@ static int load_psk(const char *path)
 		error("--psk-file %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (!fstat(fileno(f), &st) && (st.st_mode & 077))
-		say("warning: %s is readable by others (chmod 600 it)", path);
+	if (fstat(fileno(f), &st) || (st.st_mode & 077)) {
+		fclose(f);
+		error("--psk-file %s: readable or writable by group or others; "
+		      "chmod 600 %s", path, path);
+		return -1;
+	}
 	n = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
@@ -1425,6 +1455,12 @@ static int src_rollback(struct conn *c, int code, const char *why)
 	if (err) {
 		say("rollback: vport-abort: %s", nl_errstr(err));
 		err2 = mig_do(LMNIC_CMD_VPORT_RESUME);
+		if (err2 == -ENODEV) {
+			error("ROLLBACK FAILED: %s is gone (its adapter was "
+			      "removed): there is no source vport to resume",
+			      o.dev);
+			return EX_ROLLBACK;
+		}
 		if (err2) {
 			error("ROLLBACK FAILED: vport-resume: %s; the source "
 			      "vport may still be stopped: check it "
@@ -1759,6 +1795,93 @@ static int dst_abort(int opened, int code)
 	return code;
 }
 
+static void peer_name(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		port = ntohs(s6->sin6_port);
+	} else if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		port = ntohs(s4->sin_port);
+	}
+	snprintf(buf, len, "%s port %d", a, port);
+}
+
+/*
+ * Take connections on LFD until one authenticates (TLS) and says HELLO, or
+ * --accept-timeout runs out: a port probe, a peer with the wrong key or
+ * one that says nothing is turned away and the agent listens on. On
+ * success C, F and H hold the connection, its HELLO frame and what it
+ * says; *T_HS when its handshake began. Returns 0 or an exit code.
+ */
+static int accept_source(int lfd, SSL_CTX *ctx, struct conn *c,
+			 struct frame *f, struct hello *h, double *t_hs)
+{
+	double until = o.accept_timeout ? now_ms() + o.accept_timeout * 1e3 :
+			1e300;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char who[80];
+	int err;
+
+	for (;;) {
+		err = wait_fd(lfd, POLLIN, until);
+		if (err == -EINTR) {
+			error("interrupted by a signal");
+			return EX_SIGNAL;
+		}
+		if (err) {
+			error("no source authenticated within %d s "
+			      "(--accept-timeout)", o.accept_timeout);
+			return EX_CONNECT;
+		}
+		sl = sizeof(ss);
+		c->fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
+				SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c->fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED ||
+			    errno == EAGAIN)
+				continue;
+			error("accept: %s", strerror(errno));
+			return EX_CONNECT;
+		}
+		peer_name(&ss, who, sizeof(who));
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+			   sizeof(int));
+		phase("handshake");
+		*t_hs = now_ms();
+		err = ctx ? tls_handshake(c, ctx, 1, NULL) : 0;
+		if (!err)
+			err = recv_frame(c, f, deadline());
+		if (!err && f->type == F_HELLO && !parse_hello(f, h))
+			return 0;
+		if (err == -EINTR) {
+			error("interrupted by a signal");
+			return EX_SIGNAL;
+		}
+		if (err)
+			say("turned away %s: %s%s", who, c->err,
+			    err == -EPROTO || err == -EACCES ? " (not "
+			    "authenticated: check the PSK/certificates)" : "");
+		else
+			say("turned away %s: %s instead of HELLO", who,
+			    f->type == F_HELLO ? "a malformed HELLO" :
+			    frame_name(f->type));
+		free(f->data);
+		f->data = NULL;
+		conn_close(c);
+		c->err[0] = 0;
+		phase("listen");
+	}
+}
+
 static int cmd_receive(void)
 {
 	struct conn c = { .fd = -1 };
@@ -1809,37 +1932,10 @@ static int cmd_receive(void)
 		say("listening on %s port %d for %s", a, lport, o.dev);
 	}
 	phase("listen");
-	err = wait_fd(lfd, POLLIN, 1e300);
-	if (err) {
-		close(lfd);
-		error("interrupted by a signal");
-		return result(EX_SIGNAL);
-	}
-	c.fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	code = accept_source(lfd, ctx, &c, &f, &h, &t_hs);
 	close(lfd);
-	if (c.fd < 0) {
-		error("accept: %s", strerror(errno));
-		return result(EX_CONNECT);
-	}
-	setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
-
-	phase("handshake");
-	t_hs = now_ms();
-	err = ctx ? tls_handshake(&c, ctx, 1, NULL) : 0;
-	if (!err)
-		err = recv_frame(&c, &f, deadline());
-	if (err || f.type != F_HELLO || parse_hello(&f, &h)) {
-		if (err)
-			error("TLS handshake with the source: %s%s", c.err,
-			      err == -EPROTO || err == -EACCES ? " (peer not "
-			      "authenticated: check the PSK/certificates)" : "");
-		else
-			error("protocol error: %s instead of HELLO",
-			      f.type == F_HELLO ? "a malformed HELLO" :
-			      frame_name(f.type));
-		code = err == -EINTR ? EX_SIGNAL : EX_CONNECT;
+	if (code)
 		goto out;
-	}
 	err = mig_status(&d, 0);
 	if (err) {
 		snprintf(why, sizeof(why), "destination status: %s",
@@ -2125,8 +2221,13 @@ static int cmd_save(void)
 		error("%s is %s: cannot save it now", o.dev, state_name(s.state));
 		return result(EX_LOCAL);
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", o.file);
-	sc.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/*
+	 * A new file of ours, never one someone put there or a link to
+	 * another: created exclusively, then renamed over the name.
+	 */
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", o.file, (int)getpid());
+	sc.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		     0600);
 	if (sc.fd < 0) {
 		error("%s: %s", tmp, strerror(errno));
 		return result(EX_LOCAL);
@@ -2438,12 +2539,43 @@ static int cmd_simple(int cmd, const char *what)
 }
 
 /* ---- main --------------------------------------------------------------- */
+/*
+ * Does SPEC ([ADDR:]PORT, HOST:PORT) name only loopback addresses? An
+ * empty host (every address) does not.
+ */
+static int loopback_only(const char *spec)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai, *a;
+	char host[256], port[32];
+	int ok = 1;
+
+	if (split_hostport(spec, host, sizeof(host), port, sizeof(port), 1) ||
+	    !host[0] || getaddrinfo(host, port, &hints, &ai))
+		return 0;
+	for (a = ai; a; a = a->ai_next) {
+		if (a->ai_family == AF_INET) {
+			const struct sockaddr_in *s4 = (const void *)a->ai_addr;
+
+			ok &= (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+		} else if (a->ai_family == AF_INET6) {
+			const struct sockaddr_in6 *s6 = (const void *)a->ai_addr;
+
+			ok &= IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
+		} else {
+			ok = 0;
+		}
+	}
+	freeaddrinfo(ai);
+	return ok;
+}
+
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 		"usage: lmnic-migrate send DEV --to HOST:PORT CREDS [--verify] [--timeout SEC]\n"
 		"                          [--no-precopy]\n"
 		"       lmnic-migrate receive DEV --listen [ADDR:]PORT CREDS [--verify] [--timeout SEC]\n"
+		"                             [--accept-timeout SEC]\n"
 		"       lmnic-migrate save DEV -o FILE [--stop]\n"
 		"       lmnic-migrate load DEV -i FILE [--verify]\n"
 		"       lmnic-migrate check -i FILE\n"
@@ -2451,7 +2583,7 @@ static void usage(int code)
 		"       lmnic-migrate resume DEV | abort DEV\n"
 		"CREDS: --psk-file FILE [--psk-identity ID]\n"
 		"     | --cert FILE --key FILE --ca FILE [--peer-name NAME]\n"
-		"     | --insecure (plaintext TCP)\n"
+		"     | --insecure (plaintext TCP, loopback addresses only)\n"
 		"DEV: a vport's netdev (eth1) or PCIADDR/VPORT (0000:00:04.0/1).\n"
 		"--json: one JSON object per line on stdout. See lmnic-migrate(8).\n");
 	exit(code);
@@ -2478,6 +2610,7 @@ int main(int argc, char **argv)
 		{ "insecure", no_argument, NULL, 'n' },
 		{ "verify", no_argument, NULL, 'v' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "accept-timeout", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "stop", no_argument, NULL, 's' },
 		{ "digest", no_argument, NULL, 'd' },
@@ -2518,6 +2651,15 @@ int main(int argc, char **argv)
 			o.timeout = strtol(optarg, &end, 10);
 			if (*end || o.timeout <= 0 || o.timeout > 86400) {
 				error("--timeout %s: seconds, 1 to 86400", optarg);
+				return EX_LOCAL;
+			}
+			break;
+		case 'a':
+			o.accept_timeout = strtol(optarg, &end, 10);
+			if (*end || o.accept_timeout <= 0 ||
+			    o.accept_timeout > 86400) {
+				error("--accept-timeout %s: seconds, 1 to 86400",
+				      optarg);
 				return EX_LOCAL;
 			}
 			break;
@@ -2570,6 +2712,7 @@ int main(int argc, char **argv)
 	    (o.stop && strcmp(o.cmd, "save")) ||
 	    (o.digest && strcmp(o.cmd, "status")) ||
 	    (!o.precopy && strcmp(o.cmd, "send")) ||
+	    (o.accept_timeout && strcmp(o.cmd, "receive")) ||
 	    (!net && (o.psk_file || o.cert || o.key || o.ca || o.insecure ||
 		      o.peer_name))) {
 		error("%s: an option that does not apply to it", o.cmd);
@@ -2593,7 +2736,12 @@ int main(int argc, char **argv)
 		if (!o.insecure && !o.psk_file && !certs) {
 			error("no credentials: give --psk-file FILE or --cert, "
 			      "--key and --ca (or --insecure for plaintext TCP "
-			      "on a trusted network)");
+			      "on a loopback address)");
+			return EX_LOCAL;
+		}
+		if (o.insecure && !loopback_only(o.to ? o.to : o.listen)) {
+			error("--insecure only on a loopback address (127.0.0.1, "
+			      "::1): %s is not one", o.to ? o.to : o.listen);
 			return EX_LOCAL;
 		}
 		if (o.insecure)

@@ -36,12 +36,16 @@ class Guest:
 
     def __init__(self, name, kernel, initrd, workdir, segment_port=None,
                  nics=1, mem_mb=1024, extra_args=(), lmnic_props="",
-                 other_nics=(), index=0):
+                 other_nics=(), index=0, root_port=False, smp=1):
         """OTHER_NICS: (QEMU device model, multicast port) of further NICs,
         each on a segment of its own, e.g. ("e1000e", 30001). INDEX, unique
         among the guests of a segment, sets the MAC addresses and serial:
         adapter N of guest I has base MAC 52:54:00:4c:I:N*16 (each vport
-        adds its index) and serial 0x4c4d0000000000II."""
+        adds its index) and serial 0x4c4d0000000000II. ROOT_PORT puts each
+        adapter behind a PCIe root port of its own (bus N+1): it can then be
+        hot-unplugged (QMP device_del) and get AER errors
+        (pcie_aer_inject_error). SMP > 1 gives the guest that many vCPUs,
+        each a host thread (multi-threaded TCG): races need them."""
         self.name = name
         self.kernel = kernel
         self.workdir = Path(workdir)
@@ -61,7 +65,7 @@ class Guest:
                 p.unlink()
         args = [
             qemu_binary(), "-machine", "q35", "-accel", "tcg", "-m", str(mem_mb),
-            "-smp", "1", "-nodefaults", "-display", "none", "-no-reboot",
+            "-smp", str(smp), "-nodefaults", "-display", "none", "-no-reboot",
             "-kernel", kenv["BZIMAGE"], "-initrd", str(initrd),
             "-append", f"console=ttyS0 panic=-1 oops=panic lmnic.name={name}",
             "-chardev", f"file,id=con,path={self.console}",
@@ -81,8 +85,15 @@ class Guest:
             else:
                 args += ["-netdev", f"hubport,id=seg{i},hubid={i}"]
             props = f",{lmnic_props}" if lmnic_props else ""
+            if root_port:
+                args += ["-device", f"pcie-root-port,id=rp{i},chassis={i + 1},"
+                         f"slot={i + 1}"]
+                props += f",bus=rp{i}"
             args += ["-device", f"lmnic,netdev=seg{i},mac={mac},id=lmnic{i},"
                      f"serial={self.serial}{props}"]
+        if root_port:
+            # native PCIe hotplug (pciehp), as on a server, not ACPI's
+            args += ["-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"]
         for j, (model, port) in enumerate(other_nics):
             mac = "52:54:00:%02x:%02x:%02x" % (0x10 + j, index % 256, 0)
             args += ["-netdev", f"socket,id=o{j},mcast=230.0.0.1:{port},"

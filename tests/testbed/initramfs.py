@@ -16,8 +16,8 @@ from .paths import BUILD, ENV, TOP, kernel_env
 # of the guest is dash and Debian's tools are found by PATH.
 BINARIES = ("/bin/dash", "/usr/sbin/ethtool", "/usr/sbin/devlink",
             "/usr/bin/ip", "/usr/bin/lspci", "/usr/bin/sha256sum",
-            "/usr/bin/socat", "/usr/bin/setpriv")
-DATA = ("/usr/share/misc/pci.ids",)
+            "/usr/bin/socat", "/usr/bin/setpriv", "/usr/bin/openssl")
+DATA = ("/usr/share/misc/pci.ids", "/usr/lib/ssl/openssl.cnf")
 # Stock modules a guest may load, with what they depend on.
 STOCK_MODULES = ("e1000e", "virtio_net", "virtio_pci", "8021q")
 
@@ -34,15 +34,21 @@ def _libs(binary):
 
 
 def _tools():
-    """lmnic's own tools (tools/), built for the host and the guests, and
-    the benchmarks' yardstick (bench/membench.c)."""
+    """lmnic's own tools (tools/), built for the host and the guests; the
+    agent with the suite's fault-injection points (lmnic-migrate-test); the
+    benchmarks' yardstick (bench/membench.c), the stress tests' flood
+    (tests/guest/flood.c) and fault injector (tests/guest/failnth.c)."""
     out = BUILD / "host/tools"
-    subprocess.run(["make", "-s", "-C", str(TOP / "tools"), f"O={out}"],
-                   check=True, capture_output=True)
-    subprocess.run(["gcc", "-O2", "-Wall", "-o", str(out / "lmnic-membench"),
-                    str(TOP / "bench/membench.c")], check=True, capture_output=True)
+    subprocess.run(["make", "-s", "-C", str(TOP / "tools"), f"O={out}", "all",
+                    "test-tools"], check=True, capture_output=True)
+    for name, src in (("lmnic-membench", "bench/membench.c"),
+                      ("lmnic-flood", "tests/guest/flood.c"),
+                      ("lmnic-failnth", "tests/guest/failnth.c")):
+        subprocess.run(["gcc", "-O2", "-Wall", "-o", str(out / name),
+                        str(TOP / src)], check=True, capture_output=True)
     return [out / n for n in ("lmnic-analyze", "lmnic-conn", "lmnic-migrate",
-                              "lmnic-membench")]
+                              "lmnic-migrate-test", "lmnic-membench",
+                              "lmnic-flood", "lmnic-failnth")]
 
 
 def _copy(src, root, dest=None):
