@@ -9,6 +9,9 @@
 #   make modules-all     build for all testbed kernels, W=1 (+ C=1 on debug)
 #   make fuzz            a long campaign of the adapter model's fuzzer and
 #                        table property test (FUZZ_SECONDS=, default 3600)
+#   make stress          the driver's stress and fault tests at length: each
+#                        loop for STRESS_SECONDS= (default 600), every
+#                        allocation-failure point
 #   make qemu|kernels    build the emulator / provide the testbed kernels
 #   make deps            install build and test dependencies (Debian)
 
@@ -77,10 +80,16 @@ FUZZ_SECONDS ?= 3600
 fuzz: qemu
 	@scripts/fuzz-model.sh $(FUZZ_SECONDS)
 
+STRESS_SECONDS ?= 600
+stress: qemu kernels
+	@LMNIC_STRESS=$(STRESS_SECONDS) $(PYTHON) tests/check.py tests/test_robust.py \
+		tests/test_migrate.py -m "robust or stress" $(T)
+
 clean:
 	rm -rf build
 	find . \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
 		-o -name '.*.cmd' -o -name 'modules.order' -o -name 'Module.symvers' \) \
 		-not -path './.git/*' -delete
 
-.PHONY: all modules install deps qemu kernels modules-all unit check demo fuzz clean
+.PHONY: all modules install deps qemu kernels modules-all unit check demo fuzz stress \
+	clean

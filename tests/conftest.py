@@ -1,6 +1,7 @@
 """pytest wiring of the lmnic testbed: shared guests, and a splat guard that
 fails the test during which any guest's kernel reported a splat."""
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -29,6 +30,30 @@ def pytest_collection_finish(session):
 def pytest_configure(config):
     config.addinivalue_line("markers", "guest_kernels(*kernels): the test uses "
                             "the shared guest g-KERNEL of each")
+    config.addinivalue_line("markers", "stress(*kernels): a long test, run by "
+                            "make stress only (on KERNELS, or on every kernel)")
+    config.addinivalue_line("markers", "robust: of the driver's stress and fault "
+                            "tests, which make stress runs")
+
+
+def _stress_only(item):
+    params = getattr(item, "callspec", None)
+    values = set(map(str, params.params.values())) if params else set()
+    for mark in item.iter_markers("stress"):
+        if not mark.args or values & set(mark.args):
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(config, items):
+    """Outside make stress (LMNIC_STRESS unset), the long tests are left out:
+    make check runs the bounded ones."""
+    if "LMNIC_STRESS" in os.environ:
+        return
+    long_ = [i for i in items if _stress_only(i)]
+    if long_:
+        config.hook.pytest_deselected(items=long_)
+        items[:] = [i for i in items if not _stress_only(i)]
 
 
 @pytest.fixture(scope="session")
