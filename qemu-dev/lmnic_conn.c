@@ -891,6 +891,7 @@ static void lmnic_conn_timer(void *opaque)
  * The "inject-fault" property takes one of
  *   parity:VPORT:ID     flip a bit of connection ID in table memory
  *   dma:VPORT:QP        the queue pair's DMA faults; the queue stops
+ *   dma:VPORT:QP@OPCODE the same, when the next command of OPCODE starts
  *   tx-hang:VPORT:QP    the queue pair's transmit engine stops, silently
  *   aq-hang[:OPCODE]    the admin queue stops taking commands, silently (at
  *                       the next command of OPCODE)
@@ -922,6 +923,21 @@ static void lmnic_fault_dma(LmnicState *s, unsigned v, unsigned qp)
     lmnic_err_raise(s, LMNIC_ERR_DMA, v, qp, 0, le64_to_cpu(qh->rx_base));
 }
 
+/*
+ * The admin queue starts a command of OPCODE: an armed DMA fault fires.
+ * Arming outlives resets (it is how a fault lands inside a driver's probe,
+ * which begins with one); a quiesced vport keeps it armed.
+ */
+void lmnic_fault_at_command(LmnicState *s, uint16_t opcode)
+{
+    if (!s->dma_arm_op || opcode != s->dma_arm_op || s->dead ||
+        lmnic_vp_quiesced(s, s->dma_arm_vport)) {
+        return;
+    }
+    s->dma_arm_op = 0;
+    lmnic_fault_dma(s, s->dma_arm_vport, s->dma_arm_qp);
+}
+
 static void lmnic_fault_fatal(LmnicState *s)
 {
     unsigned v;
@@ -941,7 +957,7 @@ void lmnic_inject_fault(LmnicState *s, const char *value, Error **errp)
 {
     char kind[16];
     unsigned v, n;
-    int used = 0;
+    int used = 0, op;
 
     if (!strcmp(value, "fatal")) {
         if (!s->dead) {
@@ -961,10 +977,24 @@ void lmnic_inject_fault(LmnicState *s, const char *value, Error **errp)
         s->aq_hang_op = n;  /* the queue hangs at that command */
         goto done;
     }
+    if (sscanf(value, "dma:%u:%u@%i%n", &v, &n, &op, &used) == 3 &&
+        !value[used]) {
+        if (v >= s->num_vports || n >= LMNIC_MAX_QP || op <= 0 ||
+            op > UINT16_MAX) {
+            error_setg(errp, "inject-fault: dma:VPORT:QP@OPCODE, a vport, "
+                       "a queue pair and an opcode");
+            return;
+        }
+        s->dma_arm_vport = v;
+        s->dma_arm_qp = n;
+        s->dma_arm_op = op;
+        goto done;
+    }
     if (sscanf(value, "%15[a-z-]:%u:%u%n", kind, &v, &n, &used) != 3 ||
         value[used]) {
         error_setg(errp, "inject-fault: expected parity:VPORT:ID, "
-                   "dma:VPORT:QP, tx-hang:VPORT:QP, aq-hang[:OPCODE] or fatal");
+                   "dma:VPORT:QP[@OPCODE], tx-hang:VPORT:QP, "
+                   "aq-hang[:OPCODE] or fatal");
         return;
     }
     if (v >= s->num_vports) {

@@ -1088,6 +1088,7 @@ static void lmnic_aq_process(LmnicState *s)
             s->aq_ctrl = 0;
             return;
         }
+        lmnic_fault_at_command(s, le16_to_cpu(d.opcode));
         if (s->aq_hang_op && le16_to_cpu(d.opcode) == s->aq_hang_op) {
             s->aq_hung = true;  /* the command never completes */
             break;

@@ -87,6 +87,9 @@ struct LmnicState {
     bool dead;                          /* firmware fatal: stopped */
     bool aq_hung;                       /* admin queue stopped: aq-hang */
     uint16_t aq_hang_op;                /* aq-hang:OPCODE: at its next one */
+    uint16_t dma_arm_op;                /* dma:VPORT:QP@OPCODE: armed */
+    uint8_t dma_arm_vport;
+    uint8_t dma_arm_qp;
     uint32_t err_cause;
     uint32_t err_vport;
     uint32_t err_qp;
@@ -149,6 +152,7 @@ bool lmnic_conn_lookup(LmnicState *s, unsigned v, const uint8_t *buf,
 void lmnic_err_raise(LmnicState *s, uint32_t cause, unsigned v, unsigned qp,
                      uint32_t entry, uint64_t addr);
 void lmnic_inject_fault(LmnicState *s, const char *value, Error **errp);
+void lmnic_fault_at_command(LmnicState *s, uint16_t opcode);
 void lmnic_conn_class_init(ObjectClass *klass);
 void lmnic_conn_reset(LmnicState *s);
 void lmnic_conn_realize(LmnicState *s);

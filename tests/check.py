@@ -18,7 +18,7 @@ def main():
     if results.exists():
         results.unlink()
     start = time.time()
-    rc = subprocess.call([sys.executable, "-m", "pytest", "-v",
+    rc = subprocess.call([sys.executable, "-m", "pytest", "-v", "--durations=30",
                           f"--junitxml={results}", *sys.argv[1:]], cwd=TOP)
     passed = failed = skipped = 0
     if results.exists():
