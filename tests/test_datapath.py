@@ -15,7 +15,13 @@ from testbed.paths import KERNELS
 
 VPORTS = 4
 # KASAN under TCG moves data about ten times slower than a stock kernel
-XFER_MB = {"debug-6.12": 8}
+XFER_MB = {"debug-6.12": 3}
+# unload/load cycles under a flood; fewer on the KASAN kernel, whose
+# cycles take seven times as long (make check's time)
+RELOADS = {"debug-6.12": 6}
+# UDP flows for the RSS spread; each is a process start, slow on the KASAN
+# kernel (32 flows over 4 queue pairs miss two of them with p < 1e-8)
+RSS_FLOWS = {"debug-6.12": 32}
 
 
 def stats(g, dev, ns=None):
@@ -131,8 +137,9 @@ def test_rss_spreads_flows_and_follows_indirection(pair):
     b.run("ethtool -L eth0 combined 4")
     try:
         assert "Combined:\t4" in b.run("ethtool -l eth0")
+        flows = RSS_FLOWS.get(a.kernel_name, 64)
         before = _qp_rx(b)
-        _udp_flows(a, 64)
+        _udp_flows(a, flows)
         b.run("sleep 1")
         delta = [x - y for x, y in zip(_qp_rx(b), before)]
         assert sum(1 for d in delta if d > 0) >= 3, f"flows by queue: {delta}"
@@ -141,12 +148,12 @@ def test_rss_spreads_flows_and_follows_indirection(pair):
         b.run("ethtool -X eth0 weight 0 0 1 0")
         assert re.search(r"0:\s+2\s+2\s+2", b.run("ethtool -x eth0"))
         before = _qp_rx(b)
-        _udp_flows(a, 32, port0=8000)
+        _udp_flows(a, flows // 2, port0=8000)
         b.run("sleep 1")
         delta = [x - y for x, y in zip(_qp_rx(b), before)]
         # every IP flow follows the table; only non-IP frames (ARP) may
         # still land in queue pair 0
-        assert delta[2] >= 32 and delta[1] == delta[3] == 0 and delta[0] <= 4, delta
+        assert delta[2] >= flows // 2 and delta[1] == delta[3] == 0 and delta[0] <= 4, delta
     finally:
         b.run("ethtool -X eth0 default; ethtool -L eth0 combined 1")
     a.run("ping -c 2 -W 3 10.9.0.2")
@@ -556,13 +563,13 @@ def test_fault_fatal(pair, offloads):
 
 
 def test_reload_under_traffic(pair):
-    """20 unload/load cycles of lmnic while the peer floods it; then no
-    leak (kmemleak), no splat, and traffic flows again."""
+    """20 unload/load cycles of lmnic (6 on the debug kernel) while the peer
+    floods it; then no leak (kmemleak), no splat, and traffic flows again."""
     a, b = pair
     unload(a)
     b.run("ping -i 0.02 -W 1 10.9.0.1 >/dev/null 2>&1 & echo $! > /tmp/flood.pid")
     try:
-        for _ in range(20):
+        for _ in range(RELOADS.get(a.kernel_name, 20)):
             # every vport up and vport 0 addressed, so all queues run
             # when the module goes away under the flood
             a.run("insmod /lmnic/lmnic.ko && "

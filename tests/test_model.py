@@ -66,7 +66,7 @@ def test_conn_diff(seed):
     """Random sequences of table churn and moves against the reference: a
     fixed seed, and a new one each run (printed with a failure, and the
     sequence shrunk to a minimal one)."""
-    args = ["--seed", "1", "--sequences", "200"] if seed == "fixed" else \
+    args = ["--seed", "1", "--sequences", "100"] if seed == "fixed" else \
         ["--random", "--sequences", "60"]
     rc, out = _diff(*args)
     assert rc == 0, out[-6000:]
