@@ -7,6 +7,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bitmap.h"
 #include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/madvise.h"
@@ -38,6 +39,7 @@ struct ModelHost {
     NetClientState nc;
     uint8_t *ram;
     uint64_t ram_size;
+    unsigned long *ram_dirty;   /* pages of RAM written since power-on */
     bool in_io;                 /* QEMU's MemReentrancyGuard of the device */
     bool delivering;
     uint8_t *rxq[MH_RXQ_LEN];
@@ -309,6 +311,21 @@ static MemTxResult mh_dma_bar(ModelHost *h, hwaddr off, uint8_t *buf,
     return MEMTX_OK;
 }
 
+/*
+ * The pages of guest RAM that may hold anything but zeroes: those the
+ * device wrote, and those the guest reached through mh_ram(). A power
+ * cycle zeroes only these, without faulting the rest in or scanning it.
+ */
+static void mh_ram_touch(ModelHost *h, uint64_t gpa, uint64_t len)
+{
+    uint64_t page = qemu_real_host_page_size();
+
+    if (len) {
+        bitmap_set(h->ram_dirty, gpa / page,
+                   (gpa + len - 1) / page - gpa / page + 1);
+    }
+}
+
 MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
                              void *buf, hwaddr len, bool is_write)
 {
@@ -316,6 +333,7 @@ MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
 
     if (in_window(addr, len, 0, h->ram_size)) {
         if (is_write) {
+            mh_ram_touch(h, addr, len);
             memcpy(h->ram + addr, buf, len);
         } else {
             memcpy(buf, h->ram + addr, len);
@@ -590,6 +608,7 @@ ModelHost *mh_new(const ModelConfig *cfg)
     h->ram_size = cfg->ram_size ? cfg->ram_size : 64 * MiB;
     h->ram = qemu_anon_ram_alloc(h->ram_size, NULL, false, true);
     assert(h->ram);
+    h->ram_dirty = bitmap_new(h->ram_size / qemu_real_host_page_size());
     hosts[i] = h;
     if (!lmnic_core_realize(s, &err)) {
         fprintf(stderr, "lmnic model: %s\n", err->msg);
@@ -597,6 +616,18 @@ ModelHost *mh_new(const ModelConfig *cfg)
     }
     lmnic_core_reset(s);
     return h;
+}
+
+/* the guest's RAM as at power-on: all zeroes */
+static void mh_ram_zero(ModelHost *h)
+{
+    size_t page = qemu_real_host_page_size(), n = h->ram_size / page, i;
+
+    for (i = find_first_bit(h->ram_dirty, n); i < n;
+         i = find_next_bit(h->ram_dirty, n, i + 1)) {
+        memset(h->ram + i * page, 0, page);
+    }
+    bitmap_zero(h->ram_dirty, n);
 }
 
 void mh_power_cycle(ModelHost *h)
@@ -610,7 +641,7 @@ void mh_power_cycle(ModelHost *h)
     h->sent = 0;
     memset(h->irqs, 0, sizeof(h->irqs));
     h->send = NULL;
-    mh_zero_resident(h->ram, h->ram_size);
+    mh_ram_zero(h);
     lmnic_core_reset(h->s);
 }
 
@@ -628,6 +659,7 @@ void mh_free(ModelHost *h)
         }
     }
     qemu_anon_ram_free(h->ram, h->ram_size);
+    g_free(h->ram_dirty);
     g_free(h->s);
     g_free(h);
 }
@@ -687,7 +719,12 @@ void mh_sm_wr(ModelHost *h, uint64_t off, uint64_t val, unsigned size)
 
 uint8_t *mh_ram(ModelHost *h, uint64_t gpa, uint64_t len)
 {
-    return in_window(gpa, len, 0, h->ram_size) ? h->ram + gpa : NULL;
+    if (!in_window(gpa, len, 0, h->ram_size)) {
+        return NULL;
+    }
+    /* the caller may write what it is given */
+    mh_ram_touch(h, gpa, len);
+    return h->ram + gpa;
 }
 
 uint64_t mh_ram_size(ModelHost *h)
