@@ -1,6 +1,7 @@
 """pytest wiring of the lmnic testbed: shared guests, and a splat guard that
 fails the test during which any guest's kernel reported a splat."""
 
+import inspect
 import os
 import re
 import sys
@@ -10,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from testbed import background, plan  # noqa: E402
 from testbed.pool import Pool  # noqa: E402
 
 
@@ -25,6 +27,18 @@ def pytest_collection_finish(session):
         for mark in item.iter_markers("guest_kernels"):
             kernels.update(mark.args)
     session.config.lmnic_kernels = sorted(kernels)
+    session.config.lmnic_order = {item.nodeid: i for i, item in enumerate(session.items)}
+    session.config.lmnic_jobs = [_job_key(item, mark) for item in session.items
+                                 for mark in item.iter_markers("background")]
+
+
+def _job_key(item, mark):
+    """The background job a test names: its marker's function of the test's
+    parameters."""
+    key = mark.args[0]
+    params = getattr(item, "callspec", None)
+    params = params.params if params else {}
+    return key(**{n: params[n] for n in inspect.signature(key).parameters})
 
 
 def pytest_configure(config):
@@ -34,6 +48,9 @@ def pytest_configure(config):
                             "make stress only (on KERNELS, or on every kernel)")
     config.addinivalue_line("markers", "robust: of the driver's stress and fault "
                             "tests, which make stress runs")
+    config.addinivalue_line("markers", "background(key): the test collects the "
+                            "result of a job the session runs in the "
+                            "background (testbed/background.py)")
 
 
 def _stress_only(item):
@@ -64,8 +81,32 @@ def pool(request):
         p.prestart({f"g-{k}": (k, {}) for k in kernels})
     except Exception:  # noqa: BLE001 - each test reports its own failure
         pass
+    # the guests boot: the host-side jobs go on beside them
+    background.start(getattr(request.config, "lmnic_jobs", []))
+    request.config.lmnic_pool = p
     yield p
+    request.config.lmnic_pool = None
     p.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    """With this test's guests up, boot those of the next guest fixture the
+    session comes to (testbed/plan.py) while this test runs."""
+    pool = getattr(item.config, "lmnic_pool", None)
+    order = getattr(item.config, "lmnic_order", {})
+    if pool is None or item.nodeid not in order:
+        return
+    have = plan.needs(item)
+    for nxt in item.session.items[order[item.nodeid] + 1:]:
+        new = plan.needs(nxt) - have
+        if new:
+            for fixture, param in sorted(new):
+                try:
+                    pool.prestart(plan.SPECS[fixture](param))
+                except Exception:  # noqa: BLE001 - its test boots it and reports
+                    pass
+            return
 
 
 def _safe(nodeid):

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from testbed import plan
 from testbed.paths import KERNELS
 
 VPORTS = 4
@@ -54,11 +55,16 @@ def in_ns(v, cmd):
     return cmd if v == 0 else f"ip netns exec ns{v} {cmd}"
 
 
+@plan.guests("pair")
+def pair_guests(k):
+    return {f"dp-{s}-{k}": (k, {}) for s in ("a", "b")}
+
+
 @pytest.fixture(scope="module", params=KERNELS)
 def pair(pool, request):
     k = request.param
     names = (f"dp-a-{k}", f"dp-b-{k}")
-    guests = pool.boot({n: (k, {}) for n in names})
+    guests = pool.boot(pair_guests(k))
     a, b = (guests[n] for n in names)
     a.kernel_name = k
     load(a, 1)

@@ -4,19 +4,22 @@ lmnic-analyze's dump decoder; fuzz-stream is the migration stream parser
 (drivers/net/ethernet/lmnic/lmnic_stream.c, as the driver and the tools
 share it)."""
 
+import functools
+import shutil
 import subprocess
 
 import pytest
 
+from testbed import background
+from testbed.background import NICE
 from testbed.paths import BUILD, TOP
 
 SECONDS = 30
 
 
-def _dump_seeds(corpus):
-    mkdump = BUILD / "host/bench/mkdump"
-    mkdump.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["gcc", "-O2", "-Wall", f"-I{TOP}/include",
+def _dump_seeds(out, corpus):
+    mkdump = out / "mkdump"
+    subprocess.run([*NICE, "gcc", "-O2", "-Wall", f"-I{TOP}/include",
                     f"-I{TOP}/include/uapi", "-o", str(mkdump),
                     str(TOP / "bench/mkdump.c"), str(TOP / "tools/crc32c.c")],
                    check=True)
@@ -25,9 +28,8 @@ def _dump_seeds(corpus):
                        check=True)
 
 
-def _stream_seeds(corpus):
-    out = BUILD / "host/tools"
-    subprocess.run(["make", "-s", "-C", str(TOP / "tools"), f"O={out}",
+def _stream_seeds(out, corpus):
+    subprocess.run([*NICE, "make", "-s", "-C", str(TOP / "tools"), f"O={out}",
                     str(out / "stream-seed")], check=True)
     subprocess.run([str(out / "stream-seed"), str(corpus)], check=True)
 
@@ -39,17 +41,30 @@ TARGETS = {
 }
 
 
-@pytest.mark.parametrize("target", sorted(TARGETS))
-def test_fuzz(tmp_path, target):
+def _fuzz(target):
+    """Build TARGET in a directory of its own (it runs beside other builds),
+    seed it and fuzz for SECONDS; return libFuzzer's exit code and log."""
     seeds, max_len = TARGETS[target]
-    out = BUILD / "host/tools"
-    subprocess.run(["make", "-s", "-C", str(TOP / "tools"), f"O={out}",
+    out = BUILD / "fuzz" / target
+    shutil.rmtree(out, ignore_errors=True)
+    corpus = out / "corpus"
+    corpus.mkdir(parents=True)
+    subprocess.run([*NICE, "make", "-s", "-C", str(TOP / "tools"), f"O={out}",
                     str(out / target)], check=True)
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    seeds(corpus)
-    res = subprocess.run([str(out / target), f"-max_total_time={SECONDS}",
-                          f"-max_len={max_len}", f"-artifact_prefix={tmp_path}/",
+    seeds(out, corpus)
+    res = subprocess.run([*NICE, str(out / target), f"-max_total_time={SECONDS}",
+                          f"-max_len={max_len}", f"-artifact_prefix={out}/",
                           str(corpus)], capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr[-4000:]
-    assert "Done" in res.stderr, res.stderr[-2000:]
+    return res.returncode, res.stderr
+
+
+for _target in TARGETS:
+    background.job(_target, functools.partial(_fuzz, _target))
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+@pytest.mark.background(lambda target: target)
+def test_fuzz(target):
+    rc, log = background.job(target, None).result()
+    assert rc == 0, log[-4000:]
+    assert "Done" in log, log[-2000:]

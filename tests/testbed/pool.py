@@ -21,14 +21,18 @@ class Pool:
         self._modules = {}
         self._initrds = {}
 
-    def build_modules(self, kernel):
-        """Build lmnic's modules for KERNEL; return (ok, log, paths)."""
-        if kernel not in self._modules:
-            res = subprocess.run([str(TOP / "scripts/build-modules.sh"), kernel],
-                                 capture_output=True, text=True, env=ENV)
-            paths = [Path(p) for p in res.stdout.split()]
-            self._modules[kernel] = (res.returncode == 0, res.stderr, paths)
-        return self._modules[kernel]
+    def build_modules(self, *kernels):
+        """Build lmnic's modules for each of KERNELS, side by side (each
+        build in a tree of its own); return (ok, log, paths) of the first."""
+        procs = {k: subprocess.Popen([str(TOP / "scripts/build-modules.sh"), k],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, env=ENV)
+                 for k in dict.fromkeys(kernels) if k not in self._modules}
+        for k, proc in procs.items():
+            out, err = proc.communicate()
+            paths = [Path(p) for p in out.split()]
+            self._modules[k] = (proc.returncode == 0, err, paths)
+        return self._modules[kernels[0]] if kernels else None
 
     def modules(self, kernel):
         ok, log, paths = self.build_modules(kernel)
@@ -55,6 +59,7 @@ class Pool:
     def prestart(self, specs):
         """Start every guest of SPECS {name: (kernel, kwargs)} not yet
         running, without waiting for it: guests boot side by side."""
+        self.build_modules(*(kernel for kernel, _ in specs.values()))
         for name, (kernel, kw) in specs.items():
             g = self.guests.get(name)
             if g is None or not g.alive():
