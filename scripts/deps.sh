@@ -1,6 +1,8 @@
 #!/bin/bash
-# Install every build and test dependency of lmnic from Debian's archive.
-# Idempotent and non-interactive; a stamp keyed by this file's content makes
+# Install every build and test dependency of lmnic from Debian's archive,
+# and the deb-src entries for QEMU's source, derived from this host's own
+# Debian sources (scripts/apt-src.py). Idempotent and non-interactive; a
+# stamp keyed by this file, its helper and the host's apt sources makes
 # repeated runs cost nothing.
 set -euo pipefail
 
@@ -22,8 +24,24 @@ PKGS=(
 	python3-yaml python3-jsonschema
 )
 
+top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${LMNIC_CACHE:-/var/cache/lmnic}
-stamp_key=$(sha256sum "$0" | cut -c1-16)
+# deb-src entries are needed for `apt-get source qemu`: lmnic's own file.
+src=/etc/apt/sources.list.d/lmnic-src.sources
+
+# The apt sources the entries are derived from, not lmnic's own file.
+apt_sources() {
+	local f
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+		/etc/apt/sources.list.d/*.sources; do
+		if [ -f "$f" ] && [ "$f" != "$src" ]; then
+			echo "== $f"
+			cat "$f"
+		fi
+	done
+}
+
+stamp_key=$( (cat "$0" "$top/scripts/apt-src.py"; apt_sources) | sha256sum | cut -c1-16)
 stamp="$cache/deps-$stamp_key.stamp"
 if [ -f "$stamp" ]; then
 	missing=$(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${PKGS[@]}" 2>&1 |
@@ -33,22 +51,24 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 
-# deb-src entries are needed for `apt-get source qemu`.
-src=/etc/apt/sources.list.d/lmnic-src.sources
-if [ ! -f "$src" ]; then
-	cat > "$src" <<SRC
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
+# The helper is Python; a minimal system may not have it yet. lmnic's file
+# goes first: it may name an archive this host does not reach, and is
+# written again below.
+if [ ! -x /usr/bin/python3 ]; then
+	rm -f "$src"
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends python3
+fi
+# Rewritten when it would change; removed when the host has every deb-src
+# entry already. The helper fails, naming what it looked for, when the host
+# has no Debian bookworm source to derive them from.
+want=$(/usr/bin/python3 "$top/scripts/apt-src.py")
+if [ -z "$want" ]; then
+	if [ -f "$src" ]; then
+		rm -f "$src" /var/lib/apt/lmnic-updated
+	fi
+elif [ ! -f "$src" ] || [ "$(cat "$src")" != "$want" ]; then
+	printf '%s\n' "$want" > "$src"
 	rm -f /var/lib/apt/lmnic-updated
 fi
 if [ ! -f /var/lib/apt/lmnic-updated ] || ! apt-cache showsrc qemu >/dev/null 2>&1; then
