@@ -5,6 +5,7 @@
 #   make                 build lmnic.ko against the running kernel (KDIR=...)
 #   make install         install it (modules_install + depmod)
 #   make demo            boot guests with lmnic adapters and show lmnic at work
+#                        (needs the emulator and the stock-6.12 kernel only)
 #   make check           every test; T='pytest args' selects a subset
 #   make modules-all     build for all testbed kernels, W=1 (+ C=1 on debug)
 #   make fuzz            a long campaign of the adapter model's fuzzer and
@@ -13,11 +14,14 @@
 #                        loop for STRESS_SECONDS= (default 600), every
 #                        allocation-failure point
 #   make qemu|kernels    build the emulator / provide the testbed kernels
+#   make kernel-NAME     provide one of them (stock-6.1, stock-6.12, debug-6.12)
 #   make deps            install build and test dependencies (Debian)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PYTHON := /usr/bin/python3
 KERNELS := stock-6.1 stock-6.12 debug-6.12
+# the kernel tests/demo.py boots
+DEMO_KERNEL := stock-6.12
 export PATH := /usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
 
 all: modules
@@ -37,6 +41,10 @@ qemu: deps
 
 kernels: deps
 	@scripts/kernels.sh ensure
+
+KERNEL_TARGETS := $(addprefix kernel-,$(KERNELS))
+$(KERNEL_TARGETS): kernel-%: deps
+	@scripts/kernels.sh ensure $*
 
 modules-all: kernels
 	@set -e; for k in $(KERNELS); do \
@@ -73,7 +81,7 @@ build/host/test_stream: tests/unit/test_stream.c $(STREAM) \
 check: qemu kernels
 	@$(PYTHON) tests/check.py $(T)
 
-demo: qemu kernels
+demo: qemu kernel-$(DEMO_KERNEL)
 	@$(PYTHON) tests/demo.py
 
 FUZZ_SECONDS ?= 3600
@@ -91,5 +99,5 @@ clean:
 		-o -name '.*.cmd' -o -name 'modules.order' -o -name 'Module.symvers' \) \
 		-not -path './.git/*' -delete
 
-.PHONY: all modules install deps qemu kernels modules-all unit check demo fuzz stress \
-	clean
+.PHONY: all modules install deps qemu kernels $(KERNEL_TARGETS) modules-all unit check \
+	demo fuzz stress clean

@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from testbed.pool import Pool  # noqa: E402
 
+# the only kernel make demo provides (DEMO_KERNEL in the Makefile)
 KERNEL = "stock-6.12"
 
 
