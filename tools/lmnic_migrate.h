@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lmnic-migrate: what the parts of the agent share. lmnic-migrate.c holds
+ * the command line and the vport-only commands (status, resume, abort);
+ * lmnic_migrate_out.c the results and the output; lmnic_migrate_nl.c the
+ * family's migration operations; lmnic_migrate_checker.c the stream
+ * checker; lmnic_migrate_tls.c the connections (TCP, TLS 1.3);
+ * lmnic_migrate_proto.c the protocol between the agents; and
+ * lmnic_migrate_send.c, lmnic_migrate_recv.c, lmnic_migrate_file.c the
+ * commands send, receive, and save, load and check.
+ */
+#ifndef LMNIC_TOOLS_MIGRATE_H
+#define LMNIC_TOOLS_MIGRATE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+
+#include <linux/lmnic_mig.h>
+
+#include "lmnic_nl.h"
+#include "lmnic_stream.h"
+
+/* ---- exit codes (lmnic-migrate(8), EXIT STATUS) ------------------------ */
+enum {
+	EX_OK		= 0,
+	EX_LOCAL	= 1,	/* usage or local error, nothing happened */
+	EX_REFUSED	= 2,	/* incompatible, refused at the handshake */
+	EX_CONNECT	= 3,	/* connection/TLS/authentication, before the pause */
+	EX_EXTRACT	= 4,	/* quiesce/extract failed, rolled back */
+	EX_TRANSFER	= 5,	/* peer gone, connection cut, timeout; rolled back */
+	EX_RESTORE	= 6,	/* the destination refused the restore; rolled back */
+	EX_RESUME	= 7,	/* resume failed on the destination; rolled back */
+	EX_ROLLBACK	= 8,	/* rollback failed: the source may be stopped */
+	EX_SIGNAL	= 9,	/* interrupted by a signal, rolled back */
+};
+
+#define PROTO_VERSION	2
+#define PSK_IDENTITY	"lmnic-migrate"
+#define FRAME_MAX	(1U << 20)
+#define RESTORE_CHUNK	65000
+
+/* ---- options (lmnic-migrate.c) ----------------------------------------- */
+struct opts {
+	const char *cmd, *dev, *to, *listen, *file;
+	const char *psk_file, *psk_identity, *cert, *key, *ca, *peer_name;
+	int insecure, verify, json, stop, digest, timeout, precopy;
+	int accept_timeout;
+};
+
+extern struct opts o;
+extern volatile sig_atomic_t got_signal;
+
+/* ---- results and output (lmnic_migrate_out.c) --------------------------- */
+struct result {
+	const char *phase;
+	char error[512];
+	uint64_t bytes, total, precopy_bytes;
+	double t_handshake, t_precopy, t_quiesce, t_transfer, t_restore;
+	double t_resume, downtime;
+	uint8_t src_digest[32], dst_digest[32], image_sha[32];
+	int has_src_digest, has_dst_digest, has_image;
+};
+
+extern struct result R;
+
+double now_ms(void);
+void json_str(FILE *f, const char *s);
+void hex(char *out, const uint8_t *b, int n);
+void say(const char *fmt, ...);
+void error(const char *fmt, ...);
+void phase(const char *name);
+void progress(const char *ph, uint64_t bytes, uint64_t total, int last);
+int result(int code);
+
+/* the test suite's corruption in flight: lmnic-migrate-test only */
+#ifdef LMNIC_MIGRATE_TEST_HOOKS
+void flip_point(uint8_t *data, uint64_t off, uint32_t len);
+#else
+static inline void flip_point(uint8_t *data, uint64_t off, uint32_t len)
+{
+}
+#endif
+
+/* ---- netlink (lmnic_migrate_nl.c) --------------------------------------- */
+extern struct lmnic_nl nl;
+
+struct mig_status {
+	uint32_t state, layout, caps, block_size, capacity, conn_max;
+	uint32_t conn_count, mtu, queues, owner_pid, ifindex, vport;
+	uint64_t stream_size, offset, quiesce_ns, save_ns, load_ns;
+	uint8_t mac[6], digest[32], image_sha[32];
+	int has_digest, has_image, has_state;
+	char dev_name[32];
+};
+
+struct restore_reply {
+	uint32_t state;
+	uint64_t offset, load_ns;
+	uint8_t sha[32];
+	int has_sha;
+};
+
+struct extract {
+	int (*sink)(struct extract *x, const void *data, size_t len);
+	void *priv;
+	uint64_t off, total;
+	double t_first;
+	int precopy;		/* the vport keeps running: a pre-copy image */
+	int err;		/* the sink's, negative; dump continues, drained */
+	int ex_code;		/* the exit code the sink failure means */
+	uint8_t tail[sizeof(struct lmnic_mig_trailer)];
+};
+
+const char *state_name(uint32_t s);
+const char *nl_errstr(int err);
+int mig_status(struct mig_status *s, int want_digest);
+int mig_do(int cmd);
+int restore_chunk(uint64_t off, const void *data, size_t len, int commit,
+		  struct restore_reply *r);
+int restore_data(uint64_t off, const uint8_t *p, size_t len, int commit,
+		 struct restore_reply *r);
+int extract(struct extract *x);
+
+/* ---- the stream checker (lmnic_migrate_checker.c) ----------------------- */
+struct checker {
+	struct lmnic_stream st;
+	EVP_MD_CTX *md;
+};
+
+int checker_init(struct checker *c, struct lmnic_stream_want want);
+void checker_free(struct checker *c);
+int checker_finish(struct checker *c, char *why, size_t whylen);
+
+/* ---- connections: TCP and TLS 1.3 (lmnic_migrate_tls.c) ----------------- */
+struct conn {
+	int fd;
+	SSL *ssl;
+	char err[300];
+};
+
+extern uint8_t psk_key[256];
+extern size_t psk_len;
+
+int load_psk(const char *path);
+SSL_CTX *tls_ctx(int server);
+int wait_fd(int fd, short ev, double deadline);
+double deadline(void);
+int conn_write(struct conn *c, const void *buf, size_t len);
+int conn_read(struct conn *c, void *buf, size_t len, double dl);
+int tls_handshake(struct conn *c, SSL_CTX *ctx, int server, const char *host);
+void conn_close(struct conn *c);
+int split_hostport(const char *s, char *host, size_t hlen, char *port,
+		   size_t plen, int port_only_ok);
+int tcp_connect(struct conn *c, const char *host, const char *port);
+int tcp_listen(const char *spec);
+
+/* ---- the protocol between the agents (lmnic_migrate_proto.c) ------------ */
+enum frame_type {
+	F_HELLO = 1,	/* source -> destination: what the source vport is */
+	F_ACCEPT,	/* destination: compatible, go ahead; u32 flags taken */
+	F_REFUSE,	/* destination: u32 code, text: incompatible */
+	F_DATA,		/* source: stream bytes, in order */
+	F_END,		/* source: u64 total, u8 has digest, digest[32] */
+	F_LOADED,	/* destination: u64 load ns, sha[32], u8 has, digest[32] */
+	F_FAILED,	/* either: u32 exit code, text */
+	F_GO,		/* source: finished, resume the destination */
+	F_RESUMED,	/* destination: u64 resume ns */
+	F_ABORT,	/* source: u32 exit code, text: giving up */
+};
+
+#define HELLO_F_VERIFY	1
+#define HELLO_F_PRECOPY	2	/* a pre-copy stream, then the delta */
+
+struct hello {
+	uint32_t proto, stream_version, layout, caps, block_size, capacity;
+	uint32_t conn_count, conn_max, mtu, queues, flags;
+	uint8_t mac[6];
+	uint64_t stream_size;
+};
+
+struct frame {
+	uint8_t type;
+	uint32_t len;
+	uint8_t *data;
+};
+
+void put32(uint8_t **p, uint32_t v);
+void put64(uint8_t **p, uint64_t v);
+uint32_t get32(const uint8_t **p);
+uint64_t get64(const uint8_t **p);
+int send_frame(struct conn *c, int type, const void *data, uint32_t len);
+int send_text(struct conn *c, int type, int code, const char *text);
+int recv_frame(struct conn *c, struct frame *f, double dl);
+const char *frame_text(struct frame *f, int *code);
+const char *frame_name(int type);
+void hello_from_status(struct hello *h, const struct mig_status *s);
+int send_hello(struct conn *c, const struct hello *h);
+int parse_hello(const struct frame *f, struct hello *h);
+int compatible(const struct hello *h, const struct mig_status *d,
+	       char *why, size_t len);
+
+/* ---- the commands ------------------------------------------------------- */
+/* lmnic_migrate_send.c */
+int src_rollback(struct conn *c, int code, const char *why);
+int cmd_send(void);
+/* lmnic_migrate_recv.c */
+int dst_abort(int opened, int code);
+int cmd_receive(void);
+/* lmnic_migrate_file.c */
+int cmd_save(void);
+int cmd_load(void);
+int cmd_check(void);
+
+#endif

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lmnic-migrate: results and output. The result of a run (R: its phase,
+ * its first error, bytes, timings, digests), the messages on stderr, the
+ * phase and progress events (one JSON object per line on stdout with
+ * --json) and the final report, which returns the exit code. The test
+ * suite's fault-injection points (LMNIC_MIGRATE_STALL, LMNIC_MIGRATE_FLIP)
+ * are here too, built into lmnic-migrate-test only.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lmnic_migrate.h"
+
+/* ---- results and output ------------------------------------------------ */
+struct result R = { .phase = "setup", .t_handshake = -1, .t_precopy = -1,
+	.t_quiesce = -1, .t_transfer = -1, .t_restore = -1, .t_resume = -1,
+	.downtime = -1 };
+
+double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void hex(char *out, const uint8_t *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+/* Print a message on stderr. */
+void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "lmnic-migrate: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Record the error of the failing phase (first one wins) and say it. */
+void error(const char *fmt, ...)
+{
+	char buf[sizeof(R.error)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (!R.error[0])
+		snprintf(R.error, sizeof(R.error), "%s", buf);
+	say("%s", buf);
+}
+
+#ifdef LMNIC_MIGRATE_TEST_HOOKS
+static volatile sig_atomic_t stall_go;
+
+static void on_stall_go(int sig)
+{
+	stall_go = 1;
+}
+
+/*
+ * Fault-injection point for the test suite (built into lmnic-migrate-test
+ * only): with LMNIC_MIGRATE_STALL=PHASE
+ * in the environment the agent stops as it enters PHASE, says so on
+ * stderr and waits for a signal (a SIGKILL there is "agent killed in that
+ * phase"; SIGINT or SIGTERM go on to the rollback; SIGUSR1 goes on as if
+ * nothing happened).
+ */
+static void stall_point(const char *name)
+{
+	struct sigaction sa = { .sa_handler = on_stall_go };
+	const char *at = getenv("LMNIC_MIGRATE_STALL");
+
+	if (!at || strcmp(at, name))
+		return;
+	sigaction(SIGUSR1, &sa, NULL);
+	fprintf(stderr, "lmnic-migrate: stalled at %s\n", name);
+	fflush(stderr);
+	while (!got_signal && !stall_go)
+		pause();
+}
+
+/*
+ * Fault-injection point for the test suite: LMNIC_MIGRATE_FLIP=N flips the
+ * bits of stream byte N as the source hands it on, a corruption in flight.
+ */
+void flip_point(uint8_t *data, uint64_t off, uint32_t len)
+{
+	const char *at = getenv("LMNIC_MIGRATE_FLIP");
+	uint64_t n;
+
+	if (!at)
+		return;
+	n = strtoull(at, NULL, 0);
+	if (n >= off && n - off < len)
+		data[n - off] ^= 0xff;
+}
+#else
+/* without the hooks flip_point() is a no-op of lmnic_migrate.h */
+static void stall_point(const char *name)
+{
+}
+#endif
+
+void phase(const char *name)
+{
+	stall_point(name);
+	R.phase = name;
+	if (o.json) {
+		printf("{\"event\":\"phase\",\"phase\":\"%s\"}\n", name);
+		fflush(stdout);
+	}
+}
+
+void progress(const char *ph, uint64_t bytes, uint64_t total, int last)
+{
+	static double next_t;
+	static int next_pct = -1;
+	static uint64_t shown = UINT64_MAX;
+	int pct = total ? (int)(bytes * 100 / total) : 0;
+	double t = now_ms();
+
+	if ((!last && t < next_t && pct < next_pct) || bytes == shown)
+		return;
+	shown = bytes;
+	next_t = t + 200;
+	next_pct = pct - pct % 10 + 10;
+	if (o.json) {
+		printf("{\"event\":\"progress\",\"phase\":\"%s\",\"bytes\":%" PRIu64
+		       ",\"total\":%" PRIu64 "}\n", ph, bytes, total);
+		fflush(stdout);
+	} else {
+		fprintf(stderr, "lmnic-migrate: %s: %" PRIu64 "/%" PRIu64
+			" bytes (%d%%)\n", ph, bytes, total, total ? pct : 100);
+	}
+}
+
+static void json_ms(const char *name, double v, int *first)
+{
+	if (v < 0)
+		return;
+	printf("%s\"%s\":%.3f", *first ? "" : ",", name, v);
+	*first = 0;
+}
+
+/* The final report; returns CODE. */
+int result(int code)
+{
+	char h[65];
+
+	if (code == EX_OK)
+		R.phase = "done";
+	if (!o.json) {
+		if (code == EX_OK && R.bytes) {
+			fprintf(stderr, "lmnic-migrate: done: %" PRIu64 " bytes",
+				R.bytes);
+			if (R.downtime >= 0)
+				fprintf(stderr, ", downtime %.1f ms", R.downtime);
+			fputc('\n', stderr);
+		}
+		if (R.has_image) {
+			hex(h, R.image_sha, 32);
+			fprintf(stderr, "lmnic-migrate: image sha256 %s\n", h);
+		}
+		if (R.has_src_digest) {
+			hex(h, R.src_digest, 32);
+			fprintf(stderr, "lmnic-migrate: source digest      %s\n", h);
+		}
+		if (R.has_dst_digest) {
+			hex(h, R.dst_digest, 32);
+			fprintf(stderr, "lmnic-migrate: destination digest %s\n", h);
+		}
+		if (code)
+			fprintf(stderr, "lmnic-migrate: failed in %s (exit %d)\n",
+				R.phase, code);
+		return code;
+	}
+	int first = 1;
+
+	printf("{\"event\":\"result\",\"command\":\"%s\",\"ok\":%s,\"exit_code\":%d,"
+	       "\"phase\":\"%s\",\"error\":", o.cmd, code ? "false" : "true",
+	       code, R.phase);
+	json_str(stdout, R.error);
+	printf(",\"bytes\":%" PRIu64 ",\"timings_ms\":{", R.bytes);
+	json_ms("handshake", R.t_handshake, &first);
+	json_ms("precopy", R.t_precopy, &first);
+	json_ms("quiesce", R.t_quiesce, &first);
+	json_ms("transfer", R.t_transfer, &first);
+	json_ms("restore", R.t_restore, &first);
+	json_ms("resume", R.t_resume, &first);
+	printf("}");
+	if (R.downtime >= 0)
+		printf(",\"downtime_ms\":%.3f", R.downtime);
+	if (R.t_precopy >= 0)
+		printf(",\"precopy_bytes\":%" PRIu64, R.precopy_bytes);
+	if (R.has_src_digest) {
+		hex(h, R.src_digest, 32);
+		printf(",\"source_digest\":\"%s\"", h);
+	}
+	if (R.has_dst_digest) {
+		hex(h, R.dst_digest, 32);
+		printf(",\"dest_digest\":\"%s\"", h);
+	}
+	if (R.has_image) {
+		hex(h, R.image_sha, 32);
+		printf(",\"image_sha256\":\"%s\"", h);
+	}
+	printf("}\n");
+	fflush(stdout);
+	return code;
+}

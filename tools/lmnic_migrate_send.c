@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lmnic-migrate send: the source. It connects, says HELLO and waits for
+ * ACCEPT before anything pauses; with pre-copy it sends the image of the
+ * running vport first; then it extracts (the vport stops), sends the
+ * stream as it comes and waits for LOADED; the finish is the commit point,
+ * and GO lets the destination resume. A failure rolls the source vport
+ * back (src_rollback(), which save uses as well) unless the destination
+ * may run it already.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/lmnic.h>
+#include <linux/lmnic_mig.h>
+
+#include "lmnic_migrate.h"
+
+/* ---- send --------------------------------------------------------------- */
+struct send_ctx {
+	struct conn *c;
+};
+
+static int send_sink(struct extract *x, const void *data, size_t len)
+{
+	struct send_ctx *s = x->priv;
+	int err = send_frame(s->c, F_DATA, data, len);
+
+	if (err) {
+		x->ex_code = err == -EINTR ? EX_SIGNAL : EX_TRANSFER;
+		error("transfer: %s", s->c->err);
+	}
+	return err;
+}
+
+/*
+ * Give the source vport back: VPORT_ABORT (it resumes unchanged); after a
+ * VPORT_FINISH, VPORT_RESUME if the abort does not do it. Returns CODE, or
+ * EX_ROLLBACK if the vport is not running again.
+ */
+int src_rollback(struct conn *c, int code, const char *why)
+{
+	struct mig_status s;
+	int err, err2;
+
+	if (c && c->fd >= 0) {
+		int saved = got_signal;
+
+		got_signal = 0;		/* tell the peer even after a signal */
+		o.timeout = o.timeout > 2 ? 2 : o.timeout;
+		send_text(c, F_ABORT, code, why);
+		got_signal = saved;
+	}
+	say("rolling back: resuming the source vport");
+	err = mig_do(LMNIC_CMD_VPORT_ABORT);
+	if (err) {
+		say("rollback: vport-abort: %s", nl_errstr(err));
+		err2 = mig_do(LMNIC_CMD_VPORT_RESUME);
+		if (err2 == -ENODEV) {
+			error("ROLLBACK FAILED: %s is gone (its adapter was "
+			      "removed): there is no source vport to resume",
+			      o.dev);
+			return EX_ROLLBACK;
+		}
+		if (err2) {
+			error("ROLLBACK FAILED: vport-resume: %s; the source "
+			      "vport may still be stopped: check it "
+			      "(lmnic-migrate status %s) and act", nl_errstr(err2),
+			      o.dev);
+			return EX_ROLLBACK;
+		}
+	}
+	err = mig_status(&s, 0);
+	if (!err && s.has_state && s.state != LMNIC_MIG_STATE_RUNNING &&
+	    s.state != LMNIC_MIG_STATE_DISABLED) {
+		error("ROLLBACK FAILED: the source vport is %s after the "
+		      "rollback: act", state_name(s.state));
+		return EX_ROLLBACK;
+	}
+	say("rolled back: the source vport runs%s", err ? "" : " again");
+	return code;
+}
+
+int cmd_send(void)
+{
+	struct conn c = { .fd = -1 };
+	struct frame f = { 0 };
+	struct mig_status s, sd;
+	struct send_ctx sc = { .c = &c };
+	struct extract x;
+	struct hello h;
+	char host[256], port[32];
+	uint8_t buf[64], *p;
+	const struct lmnic_mig_trailer *tr;
+	double t0, t_down = 0, t_pre = 0, t, t_go;
+	SSL_CTX *ctx = NULL;
+	int err, code, pass, precopy;
+
+	if (split_hostport(o.to, host, sizeof(host), port, sizeof(port), 0)) {
+		error("--to %s: not HOST:PORT", o.to);
+		return EX_LOCAL;
+	}
+	if (!o.insecure && !(ctx = tls_ctx(0)))
+		return EX_LOCAL;
+	err = mig_status(&s, 0);
+	if (err) {
+		error("status of %s: %s", o.dev, nl_errstr(err));
+		return EX_LOCAL;
+	}
+	if (s.state != LMNIC_MIG_STATE_RUNNING &&
+	    s.state != LMNIC_MIG_STATE_DISABLED) {
+		error("%s is %s: nothing to migrate (a migration of it is "
+		      "under way or done)", o.dev, state_name(s.state));
+		return EX_LOCAL;
+	}
+
+	/* (1) connect, TLS; (2) HELLO; (3) ACCEPT or REFUSE */
+	phase("handshake");
+	t0 = now_ms();
+	err = tcp_connect(&c, host, port);
+	if (!err && ctx)
+		err = tls_handshake(&c, ctx, 0, host);
+	if (!err) {
+		hello_from_status(&h, &s);
+		err = send_hello(&c, &h);
+	}
+	if (!err)
+		err = recv_frame(&c, &f, deadline());
+	if (err) {
+		error("%s %s: %s%s", ctx ? "TLS connection to" : "connection to",
+		      o.to, c.err, err == -EPROTO || err == -EACCES ?
+		      " (authentication failed? check the PSK/certificates)" : "");
+		code = err == -EINTR ? EX_SIGNAL : EX_CONNECT;
+		goto out;
+	}
+	if (f.type == F_REFUSE) {
+		error("refused by the destination: %s", frame_text(&f, &code));
+		code = EX_REFUSED;
+		goto out;
+	}
+	if (f.type != F_ACCEPT || f.len < 4) {
+		error("protocol error: %s instead of ACCEPT", frame_name(f.type));
+		code = EX_CONNECT;
+		goto out;
+	}
+	{
+		const uint8_t *q = f.data;
+
+		precopy = h.flags & HELLO_F_PRECOPY & get32(&q);
+		if (o.precopy && !precopy)
+			say("the %s adapter cannot pre-copy: stop and copy",
+			    h.flags & HELLO_F_PRECOPY ? "destination" : "source");
+	}
+	R.t_handshake = now_ms() - t0;
+	if (got_signal) {
+		error("interrupted by a signal (nothing was paused)");
+		code = EX_SIGNAL;
+		goto out;
+	}
+
+	/*
+	 * (4) With pre-copy, first the image of the running vport: DATA, END
+	 * with "more", LOADED; then as without: extract (the vport stops
+	 * here; with pre-copy the stream is the delta), DATA as it comes,
+	 * END; (5) the destination restores: LOADED or FAILED.
+	 */
+	for (pass = precopy ? 0 : 1; pass < 2; pass++) {
+		int pre = pass == 0;
+
+		memset(&x, 0, sizeof(x));
+		x.sink = send_sink;
+		x.priv = &sc;
+		x.precopy = pre;
+		if (pre) {
+			phase("precopy");
+			say("accepted; pre-copying %s as it runs", o.dev);
+			t_pre = now_ms();
+		} else {
+			phase("quiesce");
+			say("%squiescing %s", precopy ? "" : "accepted; ",
+			    o.dev);
+			t_down = now_ms();
+		}
+		err = extract(&x);
+		if (!pre && x.t_first)
+			R.t_quiesce = x.t_first - t_down;
+		if (err) {
+			if (!x.ex_code || x.ex_code == EX_EXTRACT) {
+				if (!x.ex_code)
+					error("extract: %s", nl_errstr(err));
+				if (!pre)
+					R.phase = x.off ? "transfer" : "quiesce";
+				code = src_rollback(&c, EX_EXTRACT, R.error);
+			} else {
+				if (!pre)
+					R.phase = "transfer";
+				code = src_rollback(&c, x.ex_code, R.error);
+			}
+			goto out;
+		}
+		if (pre) {
+			R.precopy_bytes = x.off;
+		} else {
+			phase("transfer");
+			R.bytes = x.off;
+			if (x.off >= sizeof(x.tail)) {
+				tr = (const void *)x.tail;
+				memcpy(R.image_sha, tr->sha256, 32);
+				R.has_image = 1;
+			}
+		}
+		if (!pre && o.verify) {
+			err = mig_status(&sd, 1);
+			if (err || !sd.has_digest) {
+				error("verify: source digest: %s", err ?
+				      nl_errstr(err) : "the kernel gave none");
+				code = src_rollback(&c, EX_EXTRACT, R.error);
+				goto out;
+			}
+			memcpy(R.src_digest, sd.digest, 32);
+			R.has_src_digest = 1;
+		}
+		p = buf;
+		put64(&p, x.off);
+		*p++ = !pre && o.verify;
+		memcpy(p, R.src_digest, 32);
+		p += 32;
+		*p++ = pre;		/* more: the delta follows */
+		err = send_frame(&c, F_END, buf, p - buf);
+		t = now_ms();
+		if (!pre) {
+			R.t_transfer = t - (x.t_first ? x.t_first : t_down);
+			phase("restore");
+		}
+		if (!err)
+			err = recv_frame(&c, &f, deadline());
+		if (err) {
+			error("transfer: %s", c.err);
+			code = src_rollback(&c, err == -EINTR ? EX_SIGNAL :
+					    EX_TRANSFER, R.error);
+			goto out;
+		}
+		if (f.type == F_FAILED || f.type == F_REFUSE) {
+			error("the destination failed the %srestore: %s",
+			      pre ? "pre-copy " : "", frame_text(&f, &code));
+			code = src_rollback(&c, EX_RESTORE, R.error);
+			goto out;
+		}
+		if (f.type != F_LOADED || f.len < 73) {
+			error("protocol error: %s instead of LOADED",
+			      frame_name(f.type));
+			code = src_rollback(&c, EX_TRANSFER, R.error);
+			goto out;
+		}
+		if (pre) {
+			R.t_precopy = now_ms() - t_pre;
+			say("pre-copied %" PRIu64 " bytes in %.1f ms", x.off,
+			    R.t_precopy);
+			continue;
+		}
+		R.t_restore = now_ms() - t;
+		{
+			const uint8_t *q = f.data;
+			uint64_t load_ns = get64(&q);
+
+			if (!R.has_image || memcmp(R.image_sha, q, 32))
+				say("note: the destination's image SHA-256 differs");
+			if (q[32]) {
+				memcpy(R.dst_digest, q + 33, 32);
+				R.has_dst_digest = 1;
+			}
+			say("loaded on the destination in %.1f ms",
+			    load_ns / 1e6);
+		}
+	}
+	if (o.verify && (!R.has_dst_digest ||
+			 memcmp(R.src_digest, R.dst_digest, 32))) {
+		error("verify: the destination's state digest differs");
+		code = src_rollback(&c, EX_RESTORE, R.error);
+		goto out;
+	}
+	if (got_signal) {
+		error("interrupted by a signal");
+		code = src_rollback(&c, EX_SIGNAL, R.error);
+		goto out;
+	}
+
+	/* (6) commit point: finish, GO; (7) RESUMED */
+	phase("resume");
+	t = now_ms();
+	err = mig_do(LMNIC_CMD_VPORT_FINISH);
+	if (err) {
+		error("vport-finish: %s", nl_errstr(err));
+		code = src_rollback(&c, EX_RESUME, R.error);
+		goto out;
+	}
+	err = send_frame(&c, F_GO, NULL, 0);
+	if (err) {
+		error("transfer: sending GO: %s", c.err);
+		code = src_rollback(&c, err == -EINTR ? EX_SIGNAL : EX_TRANSFER,
+				    R.error);
+		goto out;
+	}
+	err = recv_frame(&c, &f, deadline());
+	if (err) {
+		/* the destination may run the vport now: do not resume it here */
+		error("the connection failed after GO (%s): the destination may "
+		      "run the vport; the source stays stopped: check the "
+		      "destination", c.err);
+		code = EX_ROLLBACK;
+		goto out;
+	}
+	if (f.type == F_FAILED) {
+		error("the destination failed to resume: %s",
+		      frame_text(&f, &code));
+		code = src_rollback(&c, EX_RESUME, R.error);
+		goto out;
+	}
+	if (f.type != F_RESUMED) {
+		error("protocol error: %s instead of RESUMED; the source stays "
+		      "stopped: check the destination", frame_name(f.type));
+		code = EX_ROLLBACK;
+		goto out;
+	}
+	t_go = now_ms();
+	R.t_resume = t_go - t;
+	R.downtime = t_go - t_down;
+	code = EX_OK;
+out:
+	free(f.data);
+	conn_close(&c);
+	SSL_CTX_free(ctx);
+	return result(code);
+}
