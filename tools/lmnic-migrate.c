@@ -48,9 +48,11 @@ static int cmd_status(void)
 		return o.json ? result(EX_LOCAL) : EX_LOCAL;
 	}
 	if (o.json) {
-		printf("{\"event\":\"status\",\"dev\":");
-		json_str(stdout, o.dev);
-		printf(",\"state\":\"%s\",\"layout_version\":%u,\"caps\":%u,"
+		struct event e;
+
+		ev_begin(&e, "status");
+		ev_str(&e, "dev", o.dev);
+		ev_add(&e, ",\"state\":\"%s\",\"layout_version\":%u,\"caps\":%u,"
 		       "\"vport_state_size\":%u,\"conn_capacity\":%u,"
 		       "\"conn_max\":%u,\"conn_count\":%u,"
 		       "\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\",\"mtu\":%u,"
@@ -64,13 +66,13 @@ static int cmd_status(void)
 		       s.save_ns, s.load_ns);
 		if (s.has_digest) {
 			hex(h, s.digest, 32);
-			printf(",\"digest\":\"%s\"", h);
+			ev_add(&e, ",\"digest\":\"%s\"", h);
 		}
 		if (s.has_image) {
 			hex(h, s.image_sha, 32);
-			printf(",\"image_sha256\":\"%s\"", h);
+			ev_add(&e, ",\"image_sha256\":\"%s\"", h);
 		}
-		printf("}\n");
+		ev_end(&e);
 		return EX_OK;
 	}
 	printf("%s: %s\n", o.dev, state_name(s.state));
@@ -197,6 +199,7 @@ int main(int argc, char **argv)
 	int c, err, net, code;
 	char *end;
 
+	t_start = now_ms();
 	if (argc < 2)
 		usage(EX_LOCAL);
 	o.cmd = argv[1];

@@ -67,9 +67,26 @@ struct result {
 };
 
 extern struct result R;
+extern double t_start;		/* now_ms() as the agent started */
+
+/*
+ * An event: one JSON object on a line, {"event":NAME,"v":EVENT_VERSION,
+ * "ts":...,"mono_ms":..., and what ev_add() and ev_str() put after it.
+ * ev_end() writes it on stdout (with --json).
+ */
+#define EVENT_VERSION	1
+
+struct event {
+	char buf[8192];
+	size_t len;
+};
 
 double now_ms(void);
-void json_str(FILE *f, const char *s);
+void ev_begin(struct event *e, const char *name);
+void ev_add(struct event *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void ev_str(struct event *e, const char *key, const char *s);
+void ev_end(struct event *e);
 void hex(char *out, const uint8_t *b, int n);
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

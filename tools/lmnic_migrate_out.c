@@ -2,8 +2,8 @@
 /*
  * lmnic-migrate: results and output. The result of a run (R: its phase,
  * its first error, bytes, timings, digests), the messages on stderr, the
- * phase and progress events (one JSON object per line on stdout with
- * --json) and the final report, which returns the exit code. The test
+ * events (one JSON object per line on stdout with --json), among them
+ * phase and progress, and the final report, which returns the exit code. The test
  * suite's fault-injection points (LMNIC_MIGRATE_STALL, LMNIC_MIGRATE_FLIP)
  * are here too, built into lmnic-migrate-test only.
  */
@@ -24,6 +24,7 @@
 struct result R = { .phase = "setup", .t_handshake = -1, .t_precopy = -1,
 	.t_quiesce = -1, .t_transfer = -1, .t_restore = -1, .t_resume = -1,
 	.downtime = -1 };
+double t_start;
 
 double now_ms(void)
 {
@@ -33,20 +34,74 @@ double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-void json_str(FILE *f, const char *s)
+/* ---- events ----------------------------------------------------------- */
+void ev_add(struct event *e, const char *fmt, ...)
 {
-	fputc('"', f);
+	va_list ap;
+	int n;
+
+	if (e->len >= sizeof(e->buf))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(e->buf + e->len, sizeof(e->buf) - e->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		e->len += n;
+}
+
+/*
+ * {"event":NAME,"v":1,"ts":CLOCK_REALTIME in ms,"mono_ms":CLOCK_MONOTONIC
+ * ms since the agent started
+ */
+void ev_begin(struct event *e, const char *name)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	e->len = 0;
+	ev_add(e, "{\"event\":\"%s\",\"v\":%d,\"ts\":%lld,\"mono_ms\":%.3f",
+	       name, EVENT_VERSION,
+	       (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+	       now_ms() - t_start);
+}
+
+/* ,"KEY":"S" with S escaped */
+void ev_str(struct event *e, const char *key, const char *s)
+{
+	ev_add(e, ",\"%s\":\"", key);
 	for (; *s; s++) {
 		unsigned char c = *s;
 
 		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
+			ev_add(e, "\\%c", c);
 		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
+			ev_add(e, "\\u%04x", c);
 		else
-			fputc(c, f);
+			ev_add(e, "%c", c);
 	}
-	fputc('"', f);
+	ev_add(e, "\"");
+}
+
+/* Close the object; 0, or -1 if it did not fit (and is not sent). */
+static int ev_close(struct event *e)
+{
+	ev_add(e, "}\n");
+	if (e->len >= sizeof(e->buf)) {
+		say("an event did not fit its buffer: left out");
+		return -1;
+	}
+	return 0;
+}
+
+/* To stdout with --json. */
+void ev_end(struct event *e)
+{
+	if (ev_close(e))
+		return;
+	if (o.json) {
+		fwrite(e->buf, 1, e->len, stdout);
+		fflush(stdout);
+	}
 }
 
 void hex(char *out, const uint8_t *b, int n)
@@ -135,12 +190,13 @@ static void stall_point(const char *name)
 
 void phase(const char *name)
 {
+	struct event e;
+
 	stall_point(name);
 	R.phase = name;
-	if (o.json) {
-		printf("{\"event\":\"phase\",\"phase\":\"%s\"}\n", name);
-		fflush(stdout);
-	}
+	ev_begin(&e, "phase");
+	ev_add(&e, ",\"phase\":\"%s\"", name);
+	ev_end(&e);
 }
 
 void progress(const char *ph, uint64_t bytes, uint64_t total, int last)
@@ -156,28 +212,33 @@ void progress(const char *ph, uint64_t bytes, uint64_t total, int last)
 	shown = bytes;
 	next_t = t + 200;
 	next_pct = pct - pct % 10 + 10;
-	if (o.json) {
-		printf("{\"event\":\"progress\",\"phase\":\"%s\",\"bytes\":%" PRIu64
-		       ",\"total\":%" PRIu64 "}\n", ph, bytes, total);
-		fflush(stdout);
-	} else {
+	{
+		struct event e;
+
+		ev_begin(&e, "progress");
+		ev_add(&e, ",\"phase\":\"%s\",\"bytes\":%" PRIu64 ",\"total\":%"
+		       PRIu64, ph, bytes, total);
+		ev_end(&e);
+	}
+	if (!o.json)
 		fprintf(stderr, "lmnic-migrate: %s: %" PRIu64 "/%" PRIu64
 			" bytes (%d%%)\n", ph, bytes, total, total ? pct : 100);
-	}
 }
 
-static void json_ms(const char *name, double v, int *first)
+static void json_ms(struct event *e, const char *name, double v, int *first)
 {
 	if (v < 0)
 		return;
-	printf("%s\"%s\":%.3f", *first ? "" : ",", name, v);
+	ev_add(e, "%s\"%s\":%.3f", *first ? "" : ",", name, v);
 	*first = 0;
 }
 
-/* The final report; returns CODE. */
+/* The final report, on stderr, or as the result event with --json; CODE. */
 int result(int code)
 {
+	struct event e;
 	char h[65];
+	int first = 1;
 
 	if (code == EX_OK)
 		R.phase = "done";
@@ -204,39 +265,35 @@ int result(int code)
 		if (code)
 			fprintf(stderr, "lmnic-migrate: failed in %s (exit %d)\n",
 				R.phase, code);
-		return code;
 	}
-	int first = 1;
-
-	printf("{\"event\":\"result\",\"command\":\"%s\",\"ok\":%s,\"exit_code\":%d,"
-	       "\"phase\":\"%s\",\"error\":", o.cmd, code ? "false" : "true",
-	       code, R.phase);
-	json_str(stdout, R.error);
-	printf(",\"bytes\":%" PRIu64 ",\"timings_ms\":{", R.bytes);
-	json_ms("handshake", R.t_handshake, &first);
-	json_ms("precopy", R.t_precopy, &first);
-	json_ms("quiesce", R.t_quiesce, &first);
-	json_ms("transfer", R.t_transfer, &first);
-	json_ms("restore", R.t_restore, &first);
-	json_ms("resume", R.t_resume, &first);
-	printf("}");
+	ev_begin(&e, "result");
+	ev_add(&e, ",\"command\":\"%s\",\"ok\":%s,\"exit_code\":%d,"
+	       "\"phase\":\"%s\"", o.cmd, code ? "false" : "true", code, R.phase);
+	ev_str(&e, "error", R.error);
+	ev_add(&e, ",\"bytes\":%" PRIu64 ",\"timings_ms\":{", R.bytes);
+	json_ms(&e, "handshake", R.t_handshake, &first);
+	json_ms(&e, "precopy", R.t_precopy, &first);
+	json_ms(&e, "quiesce", R.t_quiesce, &first);
+	json_ms(&e, "transfer", R.t_transfer, &first);
+	json_ms(&e, "restore", R.t_restore, &first);
+	json_ms(&e, "resume", R.t_resume, &first);
+	ev_add(&e, "}");
 	if (R.downtime >= 0)
-		printf(",\"downtime_ms\":%.3f", R.downtime);
+		ev_add(&e, ",\"downtime_ms\":%.3f", R.downtime);
 	if (R.t_precopy >= 0)
-		printf(",\"precopy_bytes\":%" PRIu64, R.precopy_bytes);
+		ev_add(&e, ",\"precopy_bytes\":%" PRIu64, R.precopy_bytes);
 	if (R.has_src_digest) {
 		hex(h, R.src_digest, 32);
-		printf(",\"source_digest\":\"%s\"", h);
+		ev_add(&e, ",\"source_digest\":\"%s\"", h);
 	}
 	if (R.has_dst_digest) {
 		hex(h, R.dst_digest, 32);
-		printf(",\"dest_digest\":\"%s\"", h);
+		ev_add(&e, ",\"dest_digest\":\"%s\"", h);
 	}
 	if (R.has_image) {
 		hex(h, R.image_sha, 32);
-		printf(",\"image_sha256\":\"%s\"", h);
+		ev_add(&e, ",\"image_sha256\":\"%s\"", h);
 	}
-	printf("}\n");
-	fflush(stdout);
+	ev_end(&e);
 	return code;
 }

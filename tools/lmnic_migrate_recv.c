@@ -27,6 +27,29 @@
 
 /* ---- receive ------------------------------------------------------------ */
 
+/* The loaded event: STREAM (precopy, delta, full) of BYTES committed. */
+static void ev_loaded(const char *stream, uint64_t bytes,
+		      const struct restore_reply *rr)
+{
+	struct event e;
+	char h[65];
+
+	ev_begin(&e, "loaded");
+	ev_str(&e, "dev", o.dev);
+	ev_add(&e, ",\"stream\":\"%s\",\"bytes\":%" PRIu64 ",\"load_ms\":%.3f",
+	       stream, bytes, rr->load_ns / 1e6);
+	if (rr->has_sha) {
+		hex(h, rr->sha, 32);
+		ev_add(&e, ",\"image_sha256\":\"%s\"", h);
+	}
+	if (R.has_dst_digest) {
+		hex(h, R.dst_digest, 32);
+		ev_add(&e, ",\"dest_digest\":\"%s\"", h);
+	}
+	ev_end(&e);
+}
+
+
 /*
  * The pre-copy stream ended (END with "more"): OFF bytes came; commit them
  * and answer LOADED. Returns 0, or an error after saying why.
@@ -52,6 +75,7 @@ static int recv_precopy_end(struct conn *c, const struct frame *f,
 	}
 	say("pre-copy image of %" PRIu64 " bytes loaded in %.1f ms", off,
 	    rr->load_ns / 1e6);
+	ev_loaded("precopy", off, rr);
 	put64(&p, rr->load_ns);
 	memcpy(p, rr->sha, 32);
 	p += 32;
@@ -217,10 +241,12 @@ int cmd_receive(void)
 			inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
 			lport = ntohs(s4->sin_port);
 		}
-		if (o.json) {
-			printf("{\"event\":\"listening\",\"address\":\"%s\","
-			       "\"port\":%d}\n", a, lport);
-			fflush(stdout);
+		{
+			struct event e;
+
+			ev_begin(&e, "listening");
+			ev_add(&e, ",\"address\":\"%s\",\"port\":%d", a, lport);
+			ev_end(&e);
 		}
 		say("listening on %s port %d for %s", a, lport, o.dev);
 	}
@@ -369,6 +395,7 @@ int cmd_receive(void)
 			goto restore_failed;
 		}
 	}
+	ev_loaded(h.flags & HELLO_F_PRECOPY ? "delta" : "full", off, &rr);
 	p = buf;
 	put64(&p, rr.load_ns);
 	memcpy(p, R.image_sha, 32);
@@ -403,6 +430,15 @@ int cmd_receive(void)
 	}
 	R.t_resume = now_ms() - t;
 	R.downtime = now_ms() - t_acc;
+	{
+		struct event e;
+
+		ev_begin(&e, "resumed");
+		ev_str(&e, "dev", o.dev);
+		ev_add(&e, ",\"resume_ms\":%.3f,\"downtime_ms\":%.3f",
+		       R.t_resume, R.downtime);
+		ev_end(&e);
+	}
 	p = buf;
 	put64(&p, (uint64_t)(R.t_resume * 1e6));
 	if (send_frame(&c, F_RESUMED, buf, 8))
