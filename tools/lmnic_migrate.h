@@ -37,6 +37,7 @@ enum {
 	EX_RESUME	= 7,	/* resume failed on the destination; rolled back */
 	EX_ROLLBACK	= 8,	/* rollback failed: the source may be stopped */
 	EX_SIGNAL	= 9,	/* interrupted by a signal, rolled back */
+	EX_ABORTED	= 10,	/* no switchover: abort command, its timeout */
 };
 
 #define PROTO_VERSION	2
@@ -61,7 +62,7 @@ struct result {
 	char error[512];
 	uint64_t bytes, total, precopy_bytes;
 	double t_handshake, t_precopy, t_quiesce, t_transfer, t_restore;
-	double t_resume, downtime;
+	double t_resume, downtime, t_switchover;
 	uint8_t src_digest[32], dst_digest[32], image_sha[32];
 	int has_src_digest, has_dst_digest, has_image;
 };
@@ -188,10 +189,19 @@ enum frame_type {
 	F_GO,		/* source: finished, resume the destination */
 	F_RESUMED,	/* destination: u64 resume ns */
 	F_ABORT,	/* source: u32 exit code, text: giving up */
+	F_KEEPALIVE,	/* source, waiting for the switchover (HELLO_F_WAIT) */
+	F_MAX = F_KEEPALIVE
 };
 
 #define HELLO_F_VERIFY	1
 #define HELLO_F_PRECOPY	2	/* a pre-copy stream, then the delta */
+/*
+ * The source may wait for the switchover before its (next) stream and
+ * sends KEEPALIVE while it does. A destination that takes it says so in
+ * ACCEPT's flags and adds its --timeout (u32 seconds); one that does not
+ * know it (an agent before the flag) leaves it out: same protocol version.
+ */
+#define HELLO_F_WAIT	4
 
 struct hello {
 	uint32_t proto, stream_version, layout, caps, block_size, capacity;

@@ -23,7 +23,7 @@
 /* ---- results and output ------------------------------------------------ */
 struct result R = { .phase = "setup", .t_handshake = -1, .t_precopy = -1,
 	.t_quiesce = -1, .t_transfer = -1, .t_restore = -1, .t_resume = -1,
-	.downtime = -1 };
+	.downtime = -1, .t_switchover = -1 };
 double t_start;
 
 double now_ms(void)
@@ -273,6 +273,7 @@ int result(int code)
 	ev_add(&e, ",\"bytes\":%" PRIu64 ",\"timings_ms\":{", R.bytes);
 	json_ms(&e, "handshake", R.t_handshake, &first);
 	json_ms(&e, "precopy", R.t_precopy, &first);
+	json_ms(&e, "switchover", R.t_switchover, &first);
 	json_ms(&e, "quiesce", R.t_quiesce, &first);
 	json_ms(&e, "transfer", R.t_transfer, &first);
 	json_ms(&e, "restore", R.t_restore, &first);

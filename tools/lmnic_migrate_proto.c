@@ -24,7 +24,7 @@ static const char *const frame_names[] = {
 	[F_HELLO] = "HELLO", [F_ACCEPT] = "ACCEPT", [F_REFUSE] = "REFUSE",
 	[F_DATA] = "DATA", [F_END] = "END", [F_LOADED] = "LOADED",
 	[F_FAILED] = "FAILED", [F_GO] = "GO", [F_RESUMED] = "RESUMED",
-	[F_ABORT] = "ABORT",
+	[F_ABORT] = "ABORT", [F_KEEPALIVE] = "KEEPALIVE",
 };
 
 /* Capabilities a migration uses if both adapters have them */
@@ -103,7 +103,7 @@ int recv_frame(struct conn *c, struct frame *f, double dl)
 	memcpy(&f->len, h + 4, 4);
 	f->len = ntohl(f->len);
 	f->type = h[1];
-	if (h[0] != 'L' || !f->type || f->type > F_ABORT || f->len > FRAME_MAX) {
+	if (h[0] != 'L' || !f->type || f->type > F_MAX || f->len > FRAME_MAX) {
 		snprintf(c->err, sizeof(c->err), "protocol error: bad frame "
 			 "(type %u, length %u)", h[1], f->len);
 		return -EPROTO;
@@ -131,7 +131,7 @@ const char *frame_text(struct frame *f, int *code)
 
 const char *frame_name(int type)
 {
-	return type > 0 && type <= F_ABORT ? frame_names[type] : "?";
+	return type > 0 && type <= F_MAX ? frame_names[type] : "?";
 }
 
 void hello_from_status(struct hello *h, const struct mig_status *s)

@@ -49,7 +49,6 @@ static void ev_loaded(const char *stream, uint64_t bytes,
 	ev_end(&e);
 }
 
-
 /*
  * The pre-copy stream ended (END with "more"): OFF bytes came; commit them
  * and answer LOADED. Returns 0, or an error after saying why.
@@ -209,9 +208,9 @@ int cmd_receive(void)
 	char why[400];
 	uint8_t buf[80], *p;
 	uint64_t off = 0, total = 0;
-	double t_acc, t_first = 0, t, t_hs = 0;
+	double t_acc, t_first = 0, t, t_hs = 0, t_wait = 0;
 	SSL_CTX *ctx = NULL;
-	int lfd, err, code, opened = 0, want_digest = o.verify;
+	int lfd, err, code, opened = 0, want_digest = o.verify, waiting;
 
 	if (!o.insecure && !(ctx = tls_ctx(1)))
 		return EX_LOCAL;
@@ -273,7 +272,10 @@ int cmd_receive(void)
 	if (!(d.caps & LMNIC_CAP_PRECOPY))
 		h.flags &= ~HELLO_F_PRECOPY;
 	p = buf;
-	put32(&p, h.flags & HELLO_F_PRECOPY);
+	put32(&p, h.flags & (HELLO_F_PRECOPY | HELLO_F_WAIT));
+	/* the source waits for its switchover: it keeps within our timeout */
+	if (h.flags & HELLO_F_WAIT)
+		put32(&p, o.timeout);
 	err = send_frame(&c, F_ACCEPT, buf, p - buf);
 	if (err) {
 		error("handshake: %s", c.err);
@@ -290,9 +292,15 @@ int cmd_receive(void)
 	 * record's CRC-32C and the image's SHA-256 before it loads. With
 	 * pre-copy, the first stream is of the running source vport: END
 	 * says "more", it is committed and LOADED answered; the delta that
-	 * completes it follows once the source stopped.
+	 * completes it follows once the source stopped. A source that waits
+	 * for its switchover (HELLO_F_WAIT) sends KEEPALIVE before its
+	 * (next) stream, the last one as it quiesces: the downtime runs from
+	 * there. The phase is "switchover" meanwhile.
 	 */
-	phase(h.flags & HELLO_F_PRECOPY ? "precopy" : "transfer");
+	waiting = (h.flags & (HELLO_F_PRECOPY | HELLO_F_WAIT)) == HELLO_F_WAIT;
+	t_wait = now_ms();
+	phase(h.flags & HELLO_F_PRECOPY ? "precopy" :
+	      waiting ? "switchover" : "transfer");
 	for (;;) {
 		err = recv_frame(&c, &f, deadline());
 		if (err) {
@@ -303,7 +311,7 @@ int cmd_receive(void)
 		}
 		if (f.type == F_ABORT) {
 			error("the source gave up: %s", frame_text(&f, &code));
-			if (code < EX_REFUSED || code > EX_SIGNAL)
+			if (code < EX_REFUSED || code > EX_ABORTED)
 				code = EX_TRANSFER;
 			code = dst_abort(opened, code);
 			goto out;
@@ -317,18 +325,28 @@ int cmd_receive(void)
 			R.t_precopy = now_ms() - t_acc;
 			off = 0;
 			t_first = 0;
-			t_acc = now_ms();
-			phase("transfer");
+			t_acc = t_wait = now_ms();
+			waiting = !!(h.flags & HELLO_F_WAIT);
+			phase(waiting ? "switchover" : "transfer");
 			continue;
 		}
 		if (f.type == F_END)
 			break;
+		if (f.type == F_KEEPALIVE && waiting) {
+			t_acc = now_ms();
+			continue;
+		}
 		if (f.type != F_DATA) {
 			error("protocol error: %s during the transfer",
 			      frame_name(f.type));
 			code = dst_abort(opened, EX_TRANSFER);
 			send_text(&c, F_FAILED, code, R.error);
 			goto out;
+		}
+		if (waiting) {
+			waiting = 0;
+			R.t_switchover = t_acc - t_wait;
+			phase("transfer");
 		}
 		if (!t_first) {
 			t_first = now_ms();
