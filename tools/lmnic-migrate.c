@@ -32,7 +32,8 @@
 #include "lmnic_migrate.h"
 
 /* ---- options ------------------------------------------------------------ */
-struct opts o = { .psk_identity = PSK_IDENTITY, .timeout = 30, .precopy = 1 };
+struct opts o = { .psk_identity = PSK_IDENTITY, .timeout = 30, .precopy = 1,
+		  .switchover_timeout = 300 };
 
 volatile sig_atomic_t got_signal;
 
@@ -150,7 +151,8 @@ static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 		"usage: lmnic-migrate send DEV --to HOST:PORT CREDS [--verify] [--timeout SEC]\n"
-		"                          [--no-precopy]\n"
+		"                          [--no-precopy] [--switchover=auto|wait]\n"
+		"                          [--switchover-timeout SEC] [--control PATH]\n"
 		"       lmnic-migrate receive DEV --listen [ADDR:]PORT CREDS [--verify] [--timeout SEC]\n"
 		"                             [--accept-timeout SEC]\n"
 		"       lmnic-migrate save DEV -o FILE [--stop]\n"
@@ -192,11 +194,14 @@ int main(int argc, char **argv)
 		{ "stop", no_argument, NULL, 's' },
 		{ "digest", no_argument, NULL, 'd' },
 		{ "no-precopy", no_argument, NULL, 'p' },
+		{ "switchover", required_argument, NULL, 'S' },
+		{ "switchover-timeout", required_argument, NULL, 'W' },
+		{ "control", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
-	int c, err, net, code;
+	int c, err, net, code, switchover = 0, sw_timeout = 0;
 	char *end;
 
 	t_start = now_ms();
@@ -241,6 +246,25 @@ int main(int argc, char **argv)
 				return EX_LOCAL;
 			}
 			break;
+		case 'S':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "wait")) {
+				error("--switchover %s: auto or wait", optarg);
+				return EX_LOCAL;
+			}
+			o.switchover_wait = !strcmp(optarg, "wait");
+			switchover = 1;
+			break;
+		case 'W':
+			o.switchover_timeout = strtol(optarg, &end, 10);
+			if (*end || o.switchover_timeout <= 0 ||
+			    o.switchover_timeout > 86400) {
+				error("--switchover-timeout %s: seconds, 1 to 86400",
+				      optarg);
+				return EX_LOCAL;
+			}
+			sw_timeout = 1;
+			break;
+		case 'c': o.control = optarg; break;
 		case 'h': usage(EX_OK); break;
 		default: usage(EX_LOCAL);
 		}
@@ -251,7 +275,7 @@ int main(int argc, char **argv)
 			usage(EX_LOCAL);
 		}
 		if (o.to || o.listen || o.stop || o.digest || o.verify ||
-		    !o.precopy ||
+		    !o.precopy || switchover || sw_timeout || o.control ||
 		    o.psk_file || o.cert || o.key || o.ca || o.insecure ||
 		    o.peer_name) {
 			error("check: an option that does not apply to it");
@@ -290,10 +314,15 @@ int main(int argc, char **argv)
 	    (o.stop && strcmp(o.cmd, "save")) ||
 	    (o.digest && strcmp(o.cmd, "status")) ||
 	    (!o.precopy && strcmp(o.cmd, "send")) ||
+	    ((switchover || sw_timeout || o.control) && strcmp(o.cmd, "send")) ||
 	    (o.accept_timeout && strcmp(o.cmd, "receive")) ||
 	    (!net && (o.psk_file || o.cert || o.key || o.ca || o.insecure ||
 		      o.peer_name))) {
 		error("%s: an option that does not apply to it", o.cmd);
+		return EX_LOCAL;
+	}
+	if ((sw_timeout || o.control) && !o.switchover_wait) {
+		error("--switchover-timeout and --control go with --switchover=wait");
 		return EX_LOCAL;
 	}
 	if (net) {
@@ -333,11 +362,15 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (o.control && ctl_open())
+		return EX_LOCAL;
 	err = lmnic_nl_open(&nl);
 	if (err) {
 		error("the lmnic netlink family: %s%s", strerror(-err),
 		      err == -ENOENT ? " (is the lmnic driver loaded?)" : "");
-		return o.json ? result(EX_LOCAL) : EX_LOCAL;
+		code = o.json ? result(EX_LOCAL) : EX_LOCAL;
+		ctl_close();
+		return code;
 	}
 	if (!strcmp(o.cmd, "send"))
 		code = cmd_send();
@@ -353,6 +386,7 @@ int main(int argc, char **argv)
 		code = cmd_simple(LMNIC_CMD_VPORT_RESUME, "resume");
 	else
 		code = cmd_simple(LMNIC_CMD_VPORT_ABORT, "abort");
+	ctl_close();
 	/* closing the socket last: it holds the migration until here */
 	lmnic_nl_close(&nl);
 	OPENSSL_cleanse(psk_key, sizeof(psk_key));

@@ -5,8 +5,9 @@
  * lmnic_migrate_out.c the results and the output; lmnic_migrate_nl.c the
  * family's migration operations; lmnic_migrate_checker.c the stream
  * checker; lmnic_migrate_tls.c the connections (TCP, TLS 1.3);
- * lmnic_migrate_proto.c the protocol between the agents; and
- * lmnic_migrate_send.c, lmnic_migrate_recv.c, lmnic_migrate_file.c the
+ * lmnic_migrate_proto.c the protocol between the agents;
+ * lmnic_migrate_ctl.c the wait for the switchover and its control channel;
+ * and lmnic_migrate_send.c, lmnic_migrate_recv.c, lmnic_migrate_file.c the
  * commands send, receive, and save, load and check.
  */
 #ifndef LMNIC_TOOLS_MIGRATE_H
@@ -51,6 +52,8 @@ struct opts {
 	const char *psk_file, *psk_identity, *cert, *key, *ca, *peer_name;
 	int insecure, verify, json, stop, digest, timeout, precopy;
 	int accept_timeout;
+	int switchover_wait, switchover_timeout;	/* send --switchover */
+	const char *control;				/* send --control */
 };
 
 extern struct opts o;
@@ -59,6 +62,7 @@ extern volatile sig_atomic_t got_signal;
 /* ---- results and output (lmnic_migrate_out.c) --------------------------- */
 struct result {
 	const char *phase;
+	const char *reason;	/* why the switchover was called off */
 	char error[512];
 	uint64_t bytes, total, precopy_bytes;
 	double t_handshake, t_precopy, t_quiesce, t_transfer, t_restore;
@@ -73,7 +77,8 @@ extern double t_start;		/* now_ms() as the agent started */
 /*
  * An event: one JSON object on a line, {"event":NAME,"v":EVENT_VERSION,
  * "ts":...,"mono_ms":..., and what ev_add() and ev_str() put after it.
- * ev_end() writes it on stdout (with --json).
+ * ev_end() writes it on stdout (with --json) and to the control
+ * connections (ctl_event()); ev_send() to one of them only.
  */
 #define EVENT_VERSION	1
 
@@ -88,6 +93,7 @@ void ev_add(struct event *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void ev_str(struct event *e, const char *key, const char *s);
 void ev_end(struct event *e);
+void ev_send(struct event *e, int fd);
 void hex(char *out, const uint8_t *b, int n);
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -123,6 +129,17 @@ struct restore_reply {
 	int has_sha;
 };
 
+/* The record headers of a stream followed as it passes (extract) */
+struct rec_walk {
+	uint64_t at;		/* stream offset of the next record header */
+	uint64_t end;		/* of the records: the trailer's offset */
+	int have_hdr;
+	struct lmnic_mig_hdr hdr;	/* as it was taken, in pieces */
+	struct lmnic_img_rec rec;
+	uint64_t slot_bytes;	/* of the CONN_SLOTS records, with headers */
+	uint32_t slots;		/* connection-table slots in them */
+};
+
 struct extract {
 	int (*sink)(struct extract *x, const void *data, size_t len);
 	void *priv;
@@ -132,6 +149,7 @@ struct extract {
 	int err;		/* the sink's, negative; dump continues, drained */
 	int ex_code;		/* the exit code the sink failure means */
 	uint8_t tail[sizeof(struct lmnic_mig_trailer)];
+	struct rec_walk walk;
 };
 
 const char *state_name(uint32_t s);
@@ -176,6 +194,7 @@ int split_hostport(const char *s, char *host, size_t hlen, char *port,
 		   size_t plen, int port_only_ok);
 int tcp_connect(struct conn *c, const char *host, const char *port);
 int tcp_listen(const char *spec);
+double conn_rtt_ms(const struct conn *c);
 
 /* ---- the protocol between the agents (lmnic_migrate_proto.c) ------------ */
 enum frame_type {
@@ -230,6 +249,12 @@ int send_hello(struct conn *c, const struct hello *h);
 int parse_hello(const struct frame *f, struct hello *h);
 int compatible(const struct hello *h, const struct mig_status *d,
 	       char *why, size_t len);
+
+/* ---- the switchover and its control channel (lmnic_migrate_ctl.c) ------- */
+int ctl_open(void);
+void ctl_close(void);
+void ctl_event(const char *buf, size_t len);
+int ctl_wait(struct conn *c, struct event *ready, double keepalive_ms);
 
 /* ---- the commands ------------------------------------------------------- */
 /* lmnic_migrate_send.c */

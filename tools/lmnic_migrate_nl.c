@@ -7,6 +7,7 @@
  * All of them go through the one socket (nl) that holds the migration.
  */
 #define _GNU_SOURCE
+#include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -186,6 +187,47 @@ int restore_data(uint64_t off, const uint8_t *p, size_t len, int commit,
 }
 
 /* ---- extract (dump) ----------------------------------------------------- */
+/* Copy what the piece (OFF, P, LEN) holds of the stream's [AT, AT + N). */
+static void copy_span(uint8_t *dst, uint64_t at, size_t n, uint64_t off,
+		      const uint8_t *p, size_t len)
+{
+	uint64_t s = at > off ? at : off;
+	uint64_t e = at + n < off + len ? at + n : off + len;
+
+	if (s < e)
+		memcpy(dst + (s - at), p + (s - off), e - s);
+}
+
+/*
+ * Follow the record headers of our own stream as its pieces pass, in
+ * order: the bytes and slots of its connection-slot records (what a delta
+ * carries only where they changed; the rest it carries whole).
+ */
+static void walk(struct rec_walk *w, uint64_t off, const uint8_t *p,
+		 size_t len)
+{
+	uint64_t end = off + len;
+
+	if (!w->have_hdr) {
+		copy_span((uint8_t *)&w->hdr, 0, sizeof(w->hdr), off, p, len);
+		if (end < sizeof(w->hdr))
+			return;
+		w->have_hdr = 1;
+		w->at = sizeof(w->hdr);
+		w->end = w->at + le64toh(w->hdr.image_size);
+	}
+	while (w->at < w->end) {
+		copy_span((uint8_t *)&w->rec, w->at, sizeof(w->rec), off, p, len);
+		if (end < w->at + sizeof(w->rec))
+			return;
+		if (le16toh(w->rec.type) == LMNIC_REC_CONN_SLOTS) {
+			w->slot_bytes += sizeof(w->rec) + le32toh(w->rec.len);
+			w->slots += le32toh(w->rec.arg);
+		}
+		w->at += sizeof(w->rec) + le32toh(w->rec.len);
+	}
+}
+
 static int extract_cb(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[LMNIC_A_MIG_MAX + 1];
@@ -226,6 +268,7 @@ static int extract_cb(struct nl_msg *msg, void *arg)
 		error("interrupted by a signal");
 		return NL_SKIP;
 	}
+	walk(&x->walk, off, nla_data(tb[LMNIC_A_MIG_DATA]), len);
 	flip_point(nla_data(tb[LMNIC_A_MIG_DATA]), off, len);
 	x->err = x->sink(x, nla_data(tb[LMNIC_A_MIG_DATA]), len);
 	x->off += len;

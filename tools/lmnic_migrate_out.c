@@ -2,8 +2,9 @@
 /*
  * lmnic-migrate: results and output. The result of a run (R: its phase,
  * its first error, bytes, timings, digests), the messages on stderr, the
- * events (one JSON object per line on stdout with --json), among them
- * phase and progress, and the final report, which returns the exit code. The test
+ * events (one JSON object per line, on stdout with --json and to the
+ * control connections of send --control), among them phase and progress,
+ * and the final report, which returns the exit code. The test
  * suite's fault-injection points (LMNIC_MIGRATE_STALL, LMNIC_MIGRATE_FLIP)
  * are here too, built into lmnic-migrate-test only.
  */
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,12 +95,26 @@ static int ev_close(struct event *e)
 	return 0;
 }
 
-/* To stdout with --json. */
+/* To stdout with --json, and to every control connection. */
 void ev_end(struct event *e)
 {
 	if (ev_close(e))
 		return;
 	if (o.json) {
+		fwrite(e->buf, 1, e->len, stdout);
+		fflush(stdout);
+	}
+	ctl_event(e->buf, e->len);
+}
+
+/* To one control connection FD; FD < 0: to stdout with --json. */
+void ev_send(struct event *e, int fd)
+{
+	if (ev_close(e))
+		return;
+	if (fd >= 0) {
+		send(fd, e->buf, e->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	} else if (o.json) {
 		fwrite(e->buf, 1, e->len, stdout);
 		fflush(stdout);
 	}
@@ -233,7 +249,10 @@ static void json_ms(struct event *e, const char *name, double v, int *first)
 	*first = 0;
 }
 
-/* The final report, on stderr, or as the result event with --json; CODE. */
+/*
+ * The final report, on stderr, or as the result event with --json; the
+ * control connections get the event either way. Returns CODE.
+ */
 int result(int code)
 {
 	struct event e;
@@ -270,6 +289,8 @@ int result(int code)
 	ev_add(&e, ",\"command\":\"%s\",\"ok\":%s,\"exit_code\":%d,"
 	       "\"phase\":\"%s\"", o.cmd, code ? "false" : "true", code, R.phase);
 	ev_str(&e, "error", R.error);
+	if (R.reason)
+		ev_add(&e, ",\"reason\":\"%s\"", R.reason);
 	ev_add(&e, ",\"bytes\":%" PRIu64 ",\"timings_ms\":{", R.bytes);
 	json_ms(&e, "handshake", R.t_handshake, &first);
 	json_ms(&e, "precopy", R.t_precopy, &first);

@@ -151,7 +151,8 @@ void hello_from_status(struct hello *h, const struct mig_status *s)
 	h->stream_size = s->stream_size;
 	h->flags = (o.verify ? HELLO_F_VERIFY : 0) |
 		   (o.precopy && (s->caps & LMNIC_CAP_PRECOPY) ?
-		    HELLO_F_PRECOPY : 0);
+		    HELLO_F_PRECOPY : 0) |
+		   (o.switchover_wait ? HELLO_F_WAIT : 0);
 }
 
 int send_hello(struct conn *c, const struct hello *h)

@@ -2,18 +2,22 @@
 /*
  * lmnic-migrate send: the source. It connects, says HELLO and waits for
  * ACCEPT before anything pauses; with pre-copy it sends the image of the
- * running vport first; then it extracts (the vport stops), sends the
- * stream as it comes and waits for LOADED; the finish is the commit point,
- * and GO lets the destination resume. A failure rolls the source vport
- * back (src_rollback(), which save uses as well) unless the destination
- * may run it already.
+ * running vport first; with --switchover=wait it then says ready and waits
+ * for a command (lmnic_migrate_ctl.c); then it extracts (the vport stops),
+ * sends the stream as it comes and waits for LOADED; the finish is the
+ * commit point, and GO lets the destination resume. A failure rolls the
+ * source vport back (src_rollback(), which save uses as well) unless the
+ * destination may run it already.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <linux/lmnic.h>
 #include <linux/lmnic_mig.h>
@@ -37,6 +41,19 @@ static int send_sink(struct extract *x, const void *data, size_t len)
 	return err;
 }
 
+/* Tell the destination that the source gives up (ABORT: CODE, WHY). */
+static void tell_abort(struct conn *c, int code, const char *why)
+{
+	int saved = got_signal;
+
+	if (!c || c->fd < 0)
+		return;
+	got_signal = 0;		/* tell the peer even after a signal */
+	o.timeout = o.timeout > 2 ? 2 : o.timeout;
+	send_text(c, F_ABORT, code, why);
+	got_signal = saved;
+}
+
 /*
  * Give the source vport back: VPORT_ABORT (it resumes unchanged); after a
  * VPORT_FINISH, VPORT_RESUME if the abort does not do it. Returns CODE, or
@@ -47,14 +64,7 @@ int src_rollback(struct conn *c, int code, const char *why)
 	struct mig_status s;
 	int err, err2;
 
-	if (c && c->fd >= 0) {
-		int saved = got_signal;
-
-		got_signal = 0;		/* tell the peer even after a signal */
-		o.timeout = o.timeout > 2 ? 2 : o.timeout;
-		send_text(c, F_ABORT, code, why);
-		got_signal = saved;
-	}
+	tell_abort(c, code, why);
 	say("rolling back: resuming the source vport");
 	err = mig_do(LMNIC_CMD_VPORT_ABORT);
 	if (err) {
@@ -85,6 +95,96 @@ int src_rollback(struct conn *c, int code, const char *why)
 	return code;
 }
 
+/* ,"KEY":V with 3 decimals, or null if V < 0 */
+static void ev_num(struct event *e, const char *key, double v)
+{
+	if (v < 0)
+		ev_add(e, ",\"%s\":null", key);
+	else
+		ev_add(e, ",\"%s\":%.3f", key, v);
+}
+
+/*
+ * The switchover point (--switchover=wait): the pre-copy image PRE (NULL
+ * without a pre-copy) is loaded at the destination, the source vport runs.
+ * Say ready with what is known of the downtime ahead, wait for the command
+ * (ctl_wait()) and mark the end of the wait with a KEEPALIVE, from which
+ * the destination counts its downtime. 0 to go on, or the exit code to
+ * give up with (the error said).
+ */
+static int switchover(struct conn *c, const struct extract *pre,
+		      double keepalive_ms)
+{
+	double rate = -1, rtt = conn_rtt_ms(c), expect = -1, t0 = now_ms();
+	uint64_t fixed = 0;
+	struct mig_status s;
+	struct event e;
+	int err, code;
+
+	phase("switchover");
+	err = mig_status(&s, 0);
+	ev_begin(&e, "ready");
+	ev_str(&e, "dev", o.dev);
+	if (err) {
+		ev_add(&e, ",\"adapter\":null,\"vport\":null,\"state\":null,"
+		       "\"conn_count\":null");
+	} else {
+		ev_str(&e, "adapter", s.dev_name);
+		ev_add(&e, ",\"vport\":%u,\"state\":\"%s\",\"conn_count\":%u",
+		       s.vport, state_name(s.state), s.conn_count);
+	}
+	ev_add(&e, ",\"proto\":%d,\"precopy\":%s", PROTO_VERSION,
+	       pre ? "true" : "false");
+	if (pre) {
+		fixed = pre->off - pre->walk.slot_bytes;
+		if (R.t_precopy > 0)
+			rate = pre->off / R.t_precopy;
+		ev_add(&e, ",\"precopy_bytes\":%" PRIu64 ",\"precopy_ms\":%.3f,"
+		       "\"precopy_slots\":%u,\"delta_fixed_bytes\":%" PRIu64,
+		       pre->off, R.t_precopy, pre->walk.slots, fixed);
+	} else {
+		ev_add(&e, ",\"precopy_bytes\":null,\"precopy_ms\":null,"
+		       "\"precopy_slots\":null,\"delta_fixed_bytes\":null");
+	}
+	/*
+	 * The adapter sizes the delta only as it quiesces: what changed
+	 * since the pre-copy is not known here. The estimate is then that of
+	 * a delta without changed slots, a floor (lmnic-migrate(8), EVENTS).
+	 */
+	ev_add(&e, ",\"dirty_bytes_estimate\":null");
+	if (rate > 0)
+		expect = fixed / rate + 2 * (rtt > 0 ? rtt : 0);
+	ev_num(&e, "link_rate_bytes_per_ms", rate);
+	ev_num(&e, "rtt_ms", rtt);
+	ev_num(&e, "expected_downtime_ms", expect);
+	ev_add(&e, ",\"switchover_timeout_s\":%d", o.switchover_timeout);
+	if (o.control)
+		ev_str(&e, "control", o.control);
+	else
+		ev_add(&e, ",\"control\":null");
+	if (expect >= 0)
+		say("ready for the switchover: expected downtime %.1f ms or more",
+		    expect);
+	else
+		say("ready for the switchover");
+	say("waiting for switchover or abort on standard input%s, for %d s",
+	    o.control ? " or the --control socket" : "", o.switchover_timeout);
+	/* a destination host that vanishes: KEEPALIVE unacknowledged fails */
+	setsockopt(c->fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
+		   &(unsigned int){ o.timeout * 1000U }, sizeof(unsigned int));
+	code = ctl_wait(c, &e, keepalive_ms);
+	R.t_switchover = now_ms() - t0;
+	if (code)
+		return code;
+	say("switchover");
+	err = send_frame(c, F_KEEPALIVE, NULL, 0);
+	if (err) {
+		error("transfer: %s", c->err);
+		return err == -EINTR ? EX_SIGNAL : EX_TRANSFER;
+	}
+	return 0;
+}
+
 int cmd_send(void)
 {
 	struct conn c = { .fd = -1 };
@@ -96,7 +196,7 @@ int cmd_send(void)
 	char host[256], port[32];
 	uint8_t buf[64], *p;
 	const struct lmnic_mig_trailer *tr;
-	double t0, t_down = 0, t_pre = 0, t, t_go;
+	double t0, t_down = 0, t_pre = 0, t, t_go, keepalive_ms = 0;
 	SSL_CTX *ctx = NULL;
 	int err, code, pass, precopy;
 
@@ -149,11 +249,25 @@ int cmd_send(void)
 	}
 	{
 		const uint8_t *q = f.data;
+		uint32_t taken = get32(&q), dst_timeout;
 
-		precopy = h.flags & HELLO_F_PRECOPY & get32(&q);
+		precopy = h.flags & HELLO_F_PRECOPY & taken;
 		if (o.precopy && !precopy)
 			say("the %s adapter cannot pre-copy: stop and copy",
 			    h.flags & HELLO_F_PRECOPY ? "destination" : "source");
+		if (o.switchover_wait && !(taken & HELLO_F_WAIT)) {
+			error("the destination's agent cannot wait for the "
+			      "switchover (it is older): use --switchover=auto, "
+			      "or update it");
+			tell_abort(&c, EX_REFUSED, R.error);
+			code = EX_REFUSED;
+			goto out;
+		}
+		/* a KEEPALIVE well within either side's --timeout */
+		dst_timeout = f.len >= 8 ? get32(&q) : 0;
+		if (!dst_timeout || dst_timeout > (uint32_t)o.timeout)
+			dst_timeout = o.timeout;
+		keepalive_ms = dst_timeout * 1000.0 / 3;
 	}
 	R.t_handshake = now_ms() - t0;
 	if (got_signal) {
@@ -164,13 +278,28 @@ int cmd_send(void)
 
 	/*
 	 * (4) With pre-copy, first the image of the running vport: DATA, END
-	 * with "more", LOADED; then as without: extract (the vport stops
-	 * here; with pre-copy the stream is the delta), DATA as it comes,
-	 * END; (5) the destination restores: LOADED or FAILED.
+	 * with "more", LOADED; with --switchover=wait, the wait for the
+	 * command (KEEPALIVE while it lasts, and once at its end); then as
+	 * without: extract (the vport stops here; with pre-copy the stream is
+	 * the delta), DATA as it comes, END; (5) the destination restores:
+	 * LOADED or FAILED.
 	 */
 	for (pass = precopy ? 0 : 1; pass < 2; pass++) {
 		int pre = pass == 0;
 
+		/* x holds the pre-copy's extract here, if there was one */
+		if (!pre && o.switchover_wait) {
+			code = switchover(&c, precopy ? &x : NULL, keepalive_ms);
+			if (code && precopy) {
+				code = src_rollback(&c, code, R.error);
+				goto out;
+			}
+			if (code) {
+				tell_abort(&c, code, R.error);
+				say("nothing was paused: the source vport runs");
+				goto out;
+			}
+		}
 		memset(&x, 0, sizeof(x));
 		x.sink = send_sink;
 		x.priv = &sc;

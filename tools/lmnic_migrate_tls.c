@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -435,6 +436,18 @@ void conn_close(struct conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+}
+
+/* The kernel's smoothed round-trip time of C's TCP connection; -1: none. */
+double conn_rtt_ms(const struct conn *c)
+{
+	struct tcp_info ti;
+	socklen_t l = sizeof(ti);
+
+	if (c->fd < 0 || getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &l) ||
+	    l < offsetof(struct tcp_info, tcpi_rttvar))
+		return -1;
+	return ti.tcpi_rtt / 1e3;
 }
 
 /* Split "HOST:PORT" / "[V6]:PORT" / "PORT" (HOST NULL then). */
