@@ -78,6 +78,10 @@ build/host/test_stream: tests/unit/test_stream.c $(STREAM) \
 	$(CC) $(UNIT_CFLAGS) -Iinclude/uapi -Idrivers/net/ethernet/lmnic -Itools \
 		-o $@ $< $(STREAM) -lcmocka -lcrypto
 
+# lmnic-migrate against a fake of its netlink layer, for tests/test_agent.py
+agent-fake:
+	@$(MAKE) -s -C tools O=$(CURDIR)/build/host $(CURDIR)/build/host/lmnic-migrate-fake
+
 check: qemu kernels
 	@$(PYTHON) tests/check.py $(T)
 
@@ -99,5 +103,5 @@ clean:
 		-o -name '.*.cmd' -o -name 'modules.order' -o -name 'Module.symvers' \) \
 		-not -path './.git/*' -delete
 
-.PHONY: all modules install deps qemu kernels $(KERNEL_TARGETS) modules-all unit check \
+.PHONY: all modules install deps qemu kernels $(KERNEL_TARGETS) modules-all unit agent-fake check \
 	demo fuzz stress clean
