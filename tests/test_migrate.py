@@ -456,6 +456,95 @@ def test_precopy_under_continuous_churn(trio):
           f"delta {sent['bytes']} bytes")
 
 
+# ---- the switchover on an orchestrator's command ----------------------------
+
+CTL = "/tmp/ctl.sock"
+
+
+def _events(g, path):
+    """The JSON events an agent wrote to PATH on G, in order."""
+    return [json.loads(line) for line in g.run(f"cat {path}").splitlines()
+            if line.startswith("{")]
+
+
+def _wait_event(g, path, name, timeout=90):
+    """The first NAME event in PATH on G, once it is there."""
+    g.run(f"i=0; until grep -q '\"event\":\"{name}\"' {path} 2>/dev/null || "
+          f"[ $i -gt {timeout * 10} ]; do sleep 0.1; i=$((i+1)); done",
+          timeout=timeout + 30)
+    found = [e for e in _events(g, path) if e["event"] == name]
+    assert found, g.run(f"cat {path} /tmp/send.err /tmp/recv.err 2>&1; true")
+    return found[0]
+
+
+def _control(g, command):
+    """COMMAND on the control socket of send on G: the events that
+    connection got, from the replayed ready event to the result (socat
+    ends when the agent closes the socket, at its end)."""
+    out = g.run(f"echo {command} | socat -t 120 - UNIX-CONNECT:{CTL}", timeout=180)
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def _waiting_agents(a, b):
+    """send --switchover=wait --control on A, receive on B (both --json),
+    until send's ready event; returns it."""
+    agents(a, b, send_extra=f"--switchover=wait --control {CTL} --verify --json",
+           recv_extra="--json")
+    return _wait_event(a, "/tmp/send.out", "ready")
+
+
+@pytest.mark.parametrize("trio", FAULTS, indirect=True)
+def test_switchover_on_command(trio):
+    """--switchover=wait: the source pre-copies, says ready and waits, its
+    vport answering the peer all the while, until switchover comes on the
+    control socket; the migration then completes with equal digests, and
+    receive reported the pre-copy image loaded and the vport resumed. abort
+    instead rolls back: the source, which never stopped, runs on, and the
+    destination keeps nothing."""
+    a, b, p = trio["a"], trio["b"], trio["p"]
+    fresh(a, b)
+    conns = conn_list(a)
+    ready = _waiting_agents(a, b)
+    assert ready["precopy"] and ready["state"] == "precopy", ready
+    assert ready["conn_count"] == ready["precopy_slots"] == 100, ready
+    assert ready["expected_downtime_ms"] > 0 and ready["dirty_bytes_estimate"] is None, ready
+    loaded = _wait_event(b, "/tmp/recv.out", "loaded")
+    assert loaded["stream"] == "precopy" and loaded["bytes"] == ready["precopy_bytes"], loaded
+    assert status(b)["state"] == "loaded"
+    # the agent waits, the vport forwards
+    assert status(a)["state"] == "precopy" and _answers(p)
+    assert a.run(f"stat -c %a {CTL}").strip() == "600"
+    got = _control(a, "switchover")
+    rc, err = send_rc(a)
+    wait_pid(b, "/tmp/recv.pid", 60)
+    sent = result(a.run("cat /tmp/send.out"))
+    assert rc == 0 and sent["ok"], err + b.run("cat /tmp/recv.err")
+    assert [e["event"] for e in got][:2] == ["ready", "ack"] and got[-1] == sent, got
+    assert sent["source_digest"] == sent["dest_digest"], sent
+    recv = result(b.run("cat /tmp/recv.out"))
+    assert recv["ok"] and recv["dest_digest"] == sent["source_digest"], recv
+    names = [e["event"] for e in _events(b, "/tmp/recv.out")]
+    assert names.index("loaded") < names.index("resumed") < len(names) - 1, names
+    assert status(a)["state"] == "finished" and conn_list(b) == conns
+    assert a.run(f"[ -e {CTL} ] || echo gone").strip() == "gone"
+    print(f"ready: {ready['precopy_bytes']} bytes pre-copied at "
+          f"{ready['link_rate_bytes_per_ms']:.0f} bytes/ms, expected downtime "
+          f"{ready['expected_downtime_ms']:.1f} ms; downtime {sent['downtime_ms']:.1f} ms "
+          f"(destination {recv['downtime_ms']:.1f} ms)")
+
+    fresh(a, b)
+    conns = conn_list(a)
+    _waiting_agents(a, b)
+    got = _control(a, "abort")
+    rc, err = send_rc(a)
+    wait_pid(b, "/tmp/recv.pid", 60)
+    assert rc == 10 and got[-1]["reason"] == "abort", (rc, err, got)
+    assert result(b.run("cat /tmp/recv.out"))["exit_code"] == 10
+    intact(a, None, paused=False, conns=conns)
+    assert status(b)["state"] == "running" and status(b)["conn_count"] == 0
+    assert _answers(p)
+
+
 @pytest.mark.parametrize("trio", FAULTS, indirect=True)
 def test_connection_cut_times_out_and_rolls_back(trio):
     a, b = trio["a"], trio["b"]
