@@ -148,7 +148,9 @@ struct extract {
 	int precopy;		/* the vport keeps running: a pre-copy image */
 	int err;		/* the sink's, negative; dump continues, drained */
 	int ex_code;		/* the exit code the sink failure means */
-	uint8_t tail[sizeof(struct lmnic_mig_trailer)];
+	/* the last bytes: the trailer, read through its struct */
+	uint8_t tail[sizeof(struct lmnic_mig_trailer)]
+		__attribute__((aligned(__alignof__(struct lmnic_mig_trailer))));
 	struct rec_walk walk;
 };
 
