@@ -733,11 +733,13 @@ def _settled(a, b, rc, conns):
     return "completed" if rc == 0 else "rolled back"
 
 
-@pytest.mark.parametrize("trio", FAULTS, indirect=True)
+@pytest.mark.parametrize("trio", ROBUST, indirect=True)
 def test_restore_changes_mtu_as_ip_link_does(trio):
     """The destination takes the migrated vport's MTU through the stack, as
-    `ip link set mtu` would: the notifiers run, and IPv6's per-device MTU
-    follows (a netdev whose mtu field is just written keeps the old one)."""
+    `ip link set mtu` would (dev_set_mtu()): the notifiers run with the MTU
+    it had before, which IPv4's FIB handler reads (a bare NETDEV_CHANGEMTU
+    makes it read past the notifier's info: KASAN on the debug kernel), and
+    IPv6's per-device MTU follows."""
     a, b = trio["a"], trio["b"]
     fresh(a, b)
     a.run("ip link set eth1 mtu 9000")
@@ -771,7 +773,7 @@ def test_migration_owned_by_its_agent(trio):
     assert conn_list(b) == conns
 
 
-@pytest.mark.stress
+@pytest.mark.stress("debug-6.12")
 @pytest.mark.parametrize("trio", ROBUST, indirect=True)
 def test_recovery_keeps_each_migration_state(trio):
     """An adapter fault, and the recovery it brings, in each state a
@@ -891,6 +893,15 @@ def test_unbind_in_each_phase(trio):
         wait_pid(b, "/tmp/recv.pid", 60)
         assert rc not in (0, None), (phase, err)
         st = status(a)
+        if phase == "resume":
+            # past GO (the commit point) the destination's word is lost with
+            # its adapter (the agents talk over its vport 0): the source
+            # cannot know whether it runs the vport, so it stays stopped
+            # (exit 8) until the operator, who checked the destination,
+            # resumes it
+            assert rc == 8 and st["state"] == "finished", (phase, rc, st, err)
+            a.run("lmnic-migrate resume eth1")
+            st = status(a)
         if st["state"] != "running":
             print(f"source:\n{err}\ndestination:\n{b.run('cat /tmp/recv.err')}")
         assert st["state"] == "running" and conn_list(a) == conns, (phase, st)
