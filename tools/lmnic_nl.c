@@ -10,6 +10,7 @@
 #include <linux/lmnic.h>
 #include <linux/netlink.h>
 
+#include "lmnic_cli.h"
 #include "lmnic_nl.h"
 
 #ifndef SOL_NETLINK
@@ -65,14 +66,18 @@ int lmnic_nl_put_dev(struct nl_msg *msg, const char *dev, int a_ifindex,
 	char name[32];
 	const char *slash;
 	unsigned int idx;
+	uint32_t vport;
 
 	if (strchr(dev, ':')) {
 		slash = strchr(dev, '/');
+		if (slash && lmnic_cli_u32(NULL, NULL, slash + 1, 0, 0,
+					   UINT32_MAX, &vport))
+			return -EINVAL;
 		snprintf(name, sizeof(name), "%.*s",
 			 slash ? (int)(slash - dev) : (int)strlen(dev), dev);
 		nla_put_string(msg, a_name, name);
 		if (slash && a_vport >= 0)
-			nla_put_u32(msg, a_vport, strtoul(slash + 1, NULL, 0));
+			nla_put_u32(msg, a_vport, vport);
 		return 0;
 	}
 	idx = if_nametoindex(dev);

@@ -22,7 +22,8 @@ struct nl_msg *lmnic_nl_msg(struct lmnic_nl *nl, int cmd, int flags);
 /*
  * Name a device in MSG: DEV is a netdev ("eth1"), an adapter's PCI address
  * ("0000:00:01.0") or a PCI address and vport ("0000:00:01.0/2").
- * A_VPORT < 0: the command takes no vport. Returns 0 or -ENODEV.
+ * A_VPORT < 0: the command takes no vport. Returns 0, -ENODEV, or -EINVAL
+ * for a vport that is not a number.
  */
 int lmnic_nl_put_dev(struct nl_msg *msg, const char *dev, int a_ifindex,
 		     int a_name, int a_vport);
