@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lmnic-conn: offload connections to an lmnic vport through the lmnic
- * family, remove them and list them.
+ * family, remove them and list them. See lmnic-conn(8).
+ *
+ * The whole command line is checked before the family is opened: a bad
+ * number, address or protocol is refused (exit status 2) with nothing sent.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,46 +16,181 @@
 
 #include <linux/lmnic.h>
 
+#include "lmnic_cli.h"
 #include "lmnic_nl.h"
 
-static void usage(void)
+#define TOOL "lmnic-conn"
+
+static void usage(int code)
 {
-	fprintf(stderr,
+	fprintf(code ? stderr : stdout,
 		"usage: lmnic-conn add DEV tcp|udp SRC SPORT DST DPORT [steer Q] [drop] [mark M] [count] [id N]\n"
 		"       lmnic-conn del DEV ID\n"
 		"       lmnic-conn list [DEV]\n"
 		"       lmnic-conn dev [DEV]\n"
 		"       lmnic-conn bulk DEV N DST [udp|tcp]\n"
+		"       lmnic-conn -h | --help | -V | --version\n"
 		"DEV: a vport's netdev, or PCI address/vport (0000:00:01.0/1).\n"
 		"bulk offloads N connections SRC=198.18.0.0+i SPORT=1024+i%%60000\n"
-		"DST DPORT=5000, counting only, and prints the rate.\n");
-	exit(2);
+		"DST DPORT=5000, counting only, and prints the rate.\n"
+		"Exit: 0 done, 1 failed, 2 usage. See lmnic-conn(8).\n");
+	exit(code);
+}
+
+/* The command line, checked whole before the family is opened. */
+struct args {
+	const char *dev;
+	int proto;			/* IPPROTO_TCP or IPPROTO_UDP */
+	int family;			/* add: 4 or 6 */
+	unsigned char src[16], dst[16];
+	uint32_t sport, dport;
+	uint32_t actions, queue, mark, id;
+	int has_id;
+	uint32_t n;			/* bulk */
+};
+
+static int parse_proto(const char *s, int *proto)
+{
+	if (!strcmp(s, "tcp")) {
+		*proto = IPPROTO_TCP;
+		return 0;
+	}
+	if (!strcmp(s, "udp")) {
+		*proto = IPPROTO_UDP;
+		return 0;
+	}
+	fprintf(stderr, TOOL ": unknown protocol %s: tcp or udp\n", s);
+	return -1;
+}
+
+/* An IPv4 or IPv6 address; FAMILY: 0 (either), 4 or 6, set to what S is. */
+static int parse_addr(const char *what, const char *s, unsigned char *buf,
+		      int *family)
+{
+	int af;
+
+	if (inet_pton(AF_INET, s, buf) == 1)
+		af = 4;
+	else if (inet_pton(AF_INET6, s, buf) == 1)
+		af = 6;
+	else {
+		fprintf(stderr, TOOL ": %s %s: not an IPv4 or IPv6 address\n",
+			what, s);
+		return -1;
+	}
+	if (*family && *family != af) {
+		fprintf(stderr, TOOL ": %s %s: mixed IPv4 and IPv6 addresses\n",
+			what, s);
+		return -1;
+	}
+	*family = af;
+	return 0;
+}
+
+static int parse_num(const char *what, const char *s, uint32_t *v)
+{
+	return lmnic_cli_u32(TOOL, what, s, 0, 0, UINT32_MAX, v);
+}
+
+static int parse_add(struct args *a, int argc, char **argv)
+{
+	int i;
+
+	if (argc < 7)
+		usage(LMNIC_EXIT_USAGE);
+	a->dev = argv[1];
+	if (lmnic_cli_dev(TOOL, a->dev) || parse_proto(argv[2], &a->proto) ||
+	    parse_addr("SRC", argv[3], a->src, &a->family) ||
+	    lmnic_cli_u32(TOOL, "SPORT", argv[4], 10, 0, 65535, &a->sport) ||
+	    parse_addr("DST", argv[5], a->dst, &a->family) ||
+	    lmnic_cli_u32(TOOL, "DPORT", argv[6], 10, 0, 65535, &a->dport))
+		return -1;
+	for (i = 7; i < argc; i++) {
+		if (!strcmp(argv[i], "steer") && i + 1 < argc) {
+			a->actions |= LMNIC_CONN_ACTION_STEER;
+			if (parse_num("steer", argv[++i], &a->queue))
+				return -1;
+		} else if (!strcmp(argv[i], "mark") && i + 1 < argc) {
+			a->actions |= LMNIC_CONN_ACTION_MARK;
+			if (parse_num("mark", argv[++i], &a->mark))
+				return -1;
+		} else if (!strcmp(argv[i], "drop")) {
+			a->actions |= LMNIC_CONN_ACTION_DROP;
+		} else if (!strcmp(argv[i], "count")) {
+			a->actions |= LMNIC_CONN_ACTION_COUNT;
+		} else if (!strcmp(argv[i], "id") && i + 1 < argc) {
+			if (parse_num("id", argv[++i], &a->id))
+				return -1;
+			a->has_id = 1;
+		} else {
+			fprintf(stderr, TOOL ": add: unknown or incomplete action %s\n",
+				argv[i]);
+			usage(LMNIC_EXIT_USAGE);
+		}
+	}
+	return 0;
+}
+
+static int parse_del(struct args *a, int argc, char **argv)
+{
+	if (argc != 3)
+		usage(LMNIC_EXIT_USAGE);
+	a->dev = argv[1];
+	return lmnic_cli_dev(TOOL, a->dev) || parse_num("ID", argv[2], &a->id) ?
+	       -1 : 0;
+}
+
+/* list [DEV], dev [DEV] */
+static int parse_dev_only(struct args *a, int argc, char **argv)
+{
+	if (argc > 2)
+		usage(LMNIC_EXIT_USAGE);
+	a->dev = argc > 1 ? argv[1] : NULL;
+	return a->dev ? lmnic_cli_dev(TOOL, a->dev) : 0;
+}
+
+static int parse_bulk(struct args *a, int argc, char **argv)
+{
+	if (argc < 4 || argc > 5)
+		usage(LMNIC_EXIT_USAGE);
+	a->dev = argv[1];
+	a->proto = IPPROTO_UDP;
+	if (lmnic_cli_dev(TOOL, a->dev) || parse_num("N", argv[2], &a->n))
+		return -1;
+	if (inet_pton(AF_INET, argv[3], a->dst) != 1) {
+		fprintf(stderr, TOOL ": DST %s: not an IPv4 address\n", argv[3]);
+		return -1;
+	}
+	return argc > 4 ? parse_proto(argv[4], &a->proto) : 0;
 }
 
 static int fail(struct lmnic_nl *nl, const char *what, int err)
 {
 	fprintf(stderr, "lmnic-conn: %s: %s%s%s\n", what, strerror(-err),
 		nl->err[0] ? ": " : "", nl->err);
-	return 1;
+	return LMNIC_EXIT_FAIL;
 }
 
-static int put_addr(struct nl_msg *msg, int attr, const char *s, int *family)
+/*
+ * A request for the connection command CMD naming DEV (if not NULL), or
+ * NULL, said, if there is no such device or no memory.
+ */
+static struct nl_msg *conn_msg(struct lmnic_nl *nl, int cmd, int flags,
+			       const char *dev)
 {
-	unsigned char buf[16];
+	struct nl_msg *msg = lmnic_nl_msg(nl, cmd, flags);
 
-	if (inet_pton(AF_INET, s, buf) == 1) {
-		if (*family == 6)
-			return -1;
-		*family = 4;
-		return nla_put(msg, attr, 4, buf);
+	if (!msg) {
+		fprintf(stderr, "lmnic-conn: %s\n", strerror(ENOMEM));
+		return NULL;
 	}
-	if (inet_pton(AF_INET6, s, buf) == 1) {
-		if (*family == 4)
-			return -1;
-		*family = 6;
-		return nla_put(msg, attr, 16, buf);
+	if (dev && lmnic_nl_put_dev(msg, dev, LMNIC_A_CONN_IFINDEX,
+				    LMNIC_A_CONN_DEV_NAME, LMNIC_A_CONN_VPORT)) {
+		fprintf(stderr, "lmnic-conn: no device %s\n", dev);
+		nlmsg_free(msg);
+		return NULL;
 	}
-	return -1;
+	return msg;
 }
 
 static int add_reply(struct nl_msg *msg, void *arg)
@@ -63,71 +202,46 @@ static int add_reply(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-static int cmd_add(struct lmnic_nl *nl, int argc, char **argv)
+static int cmd_add(struct lmnic_nl *nl, const struct args *a)
 {
-	unsigned int actions = 0, id = ~0U;
+	int alen = a->family == 4 ? 4 : 16, err;
 	struct nl_msg *msg;
-	int family = 0, i, err;
+	unsigned int id = ~0U;
 
-	if (argc < 7)
-		usage();
-	msg = lmnic_nl_msg(nl, LMNIC_CMD_CONN_ADD, 0);
-	if (lmnic_nl_put_dev(msg, argv[1], LMNIC_A_CONN_IFINDEX,
-			     LMNIC_A_CONN_DEV_NAME, LMNIC_A_CONN_VPORT)) {
-		fprintf(stderr, "lmnic-conn: no device %s\n", argv[1]);
-		return 1;
-	}
-	nla_put_u8(msg, LMNIC_A_CONN_PROTO, !strcmp(argv[2], "tcp") ? 6 : 17);
-	if (put_addr(msg, LMNIC_A_CONN_SRC, argv[3], &family) ||
-	    put_addr(msg, LMNIC_A_CONN_DST, argv[5], &family)) {
-		fprintf(stderr, "lmnic-conn: bad or mixed addresses\n");
-		return 1;
-	}
-	nla_put_u8(msg, LMNIC_A_CONN_FAMILY, family);
-	nla_put_u16(msg, LMNIC_A_CONN_SPORT, htons(atoi(argv[4])));
-	nla_put_u16(msg, LMNIC_A_CONN_DPORT, htons(atoi(argv[6])));
-	for (i = 7; i < argc; i++) {
-		if (!strcmp(argv[i], "steer") && i + 1 < argc) {
-			actions |= LMNIC_CONN_ACTION_STEER;
-			nla_put_u32(msg, LMNIC_A_CONN_QUEUE, strtoul(argv[++i], NULL, 0));
-		} else if (!strcmp(argv[i], "mark") && i + 1 < argc) {
-			actions |= LMNIC_CONN_ACTION_MARK;
-			nla_put_u32(msg, LMNIC_A_CONN_MARK, strtoul(argv[++i], NULL, 0));
-		} else if (!strcmp(argv[i], "drop")) {
-			actions |= LMNIC_CONN_ACTION_DROP;
-		} else if (!strcmp(argv[i], "count")) {
-			actions |= LMNIC_CONN_ACTION_COUNT;
-		} else if (!strcmp(argv[i], "id") && i + 1 < argc) {
-			nla_put_u32(msg, LMNIC_A_CONN_ID, strtoul(argv[++i], NULL, 0));
-		} else {
-			usage();
-		}
-	}
-	if (actions)
-		nla_put_u32(msg, LMNIC_A_CONN_ACTIONS, actions);
+	msg = conn_msg(nl, LMNIC_CMD_CONN_ADD, 0, a->dev);
+	if (!msg)
+		return LMNIC_EXIT_FAIL;
+	nla_put_u8(msg, LMNIC_A_CONN_PROTO, a->proto);
+	nla_put(msg, LMNIC_A_CONN_SRC, alen, a->src);
+	nla_put(msg, LMNIC_A_CONN_DST, alen, a->dst);
+	nla_put_u8(msg, LMNIC_A_CONN_FAMILY, a->family);
+	nla_put_u16(msg, LMNIC_A_CONN_SPORT, htons(a->sport));
+	nla_put_u16(msg, LMNIC_A_CONN_DPORT, htons(a->dport));
+	if (a->actions & LMNIC_CONN_ACTION_STEER)
+		nla_put_u32(msg, LMNIC_A_CONN_QUEUE, a->queue);
+	if (a->actions & LMNIC_CONN_ACTION_MARK)
+		nla_put_u32(msg, LMNIC_A_CONN_MARK, a->mark);
+	if (a->has_id)
+		nla_put_u32(msg, LMNIC_A_CONN_ID, a->id);
+	if (a->actions)
+		nla_put_u32(msg, LMNIC_A_CONN_ACTIONS, a->actions);
 	err = lmnic_nl_run(nl, msg, add_reply, &id);
 	if (err)
 		return fail(nl, "add", err);
 	printf("id %u\n", id);
-	return 0;
+	return LMNIC_EXIT_OK;
 }
 
-static int cmd_del(struct lmnic_nl *nl, int argc, char **argv)
+static int cmd_del(struct lmnic_nl *nl, const struct args *a)
 {
-	struct nl_msg *msg;
+	struct nl_msg *msg = conn_msg(nl, LMNIC_CMD_CONN_DEL, 0, a->dev);
 	int err;
 
-	if (argc != 3)
-		usage();
-	msg = lmnic_nl_msg(nl, LMNIC_CMD_CONN_DEL, 0);
-	if (lmnic_nl_put_dev(msg, argv[1], LMNIC_A_CONN_IFINDEX,
-			     LMNIC_A_CONN_DEV_NAME, LMNIC_A_CONN_VPORT)) {
-		fprintf(stderr, "lmnic-conn: no device %s\n", argv[1]);
-		return 1;
-	}
-	nla_put_u32(msg, LMNIC_A_CONN_ID, strtoul(argv[2], NULL, 0));
+	if (!msg)
+		return LMNIC_EXIT_FAIL;
+	nla_put_u32(msg, LMNIC_A_CONN_ID, a->id);
 	err = lmnic_nl_run(nl, msg, NULL, NULL);
-	return err ? fail(nl, "del", err) : 0;
+	return err ? fail(nl, "del", err) : LMNIC_EXIT_OK;
 }
 
 static int list_cb(struct nl_msg *msg, void *arg)
@@ -157,18 +271,15 @@ static int list_cb(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-static int cmd_list(struct lmnic_nl *nl, int argc, char **argv)
+static int cmd_list(struct lmnic_nl *nl, const struct args *a)
 {
-	struct nl_msg *msg = lmnic_nl_msg(nl, LMNIC_CMD_CONN_GET, NLM_F_DUMP);
+	struct nl_msg *msg = conn_msg(nl, LMNIC_CMD_CONN_GET, NLM_F_DUMP, a->dev);
 	int err;
 
-	if (argc > 1 && lmnic_nl_put_dev(msg, argv[1], LMNIC_A_CONN_IFINDEX,
-					 LMNIC_A_CONN_DEV_NAME, LMNIC_A_CONN_VPORT)) {
-		fprintf(stderr, "lmnic-conn: no device %s\n", argv[1]);
-		return 1;
-	}
+	if (!msg)
+		return LMNIC_EXIT_FAIL;
 	err = lmnic_nl_run(nl, msg, list_cb, NULL);
-	return err ? fail(nl, "list", err) : 0;
+	return err ? fail(nl, "list", err) : LMNIC_EXIT_OK;
 }
 
 static int dev_cb(struct nl_msg *msg, void *arg)
@@ -199,51 +310,46 @@ static int dev_cb(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-static int cmd_dev(struct lmnic_nl *nl, int argc, char **argv)
+/* Every vport; or those of an adapter or a netdev (a dump); or one vport */
+static int cmd_dev(struct lmnic_nl *nl, const struct args *a)
 {
 	struct nl_msg *msg = lmnic_nl_msg(nl, LMNIC_CMD_DEV_GET,
-					  argc > 1 && !strchr(argv[1], '/') ?
+					  !a->dev || !strchr(a->dev, '/') ?
 					  NLM_F_DUMP : 0);
 	int err;
 
-	if (argc < 2) {
+	if (!msg) {
+		fprintf(stderr, "lmnic-conn: %s\n", strerror(ENOMEM));
+		return LMNIC_EXIT_FAIL;
+	}
+	if (a->dev && lmnic_nl_put_dev(msg, a->dev, LMNIC_A_DEV_IFINDEX,
+				       LMNIC_A_DEV_DEV_NAME, LMNIC_A_DEV_VPORT)) {
+		fprintf(stderr, "lmnic-conn: no device %s\n", a->dev);
 		nlmsg_free(msg);
-		msg = lmnic_nl_msg(nl, LMNIC_CMD_DEV_GET, NLM_F_DUMP);
-	} else if (lmnic_nl_put_dev(msg, argv[1], LMNIC_A_DEV_IFINDEX,
-				    LMNIC_A_DEV_DEV_NAME, LMNIC_A_DEV_VPORT)) {
-		fprintf(stderr, "lmnic-conn: no device %s\n", argv[1]);
-		return 1;
+		return LMNIC_EXIT_FAIL;
 	}
 	err = lmnic_nl_run(nl, msg, dev_cb, NULL);
-	return err ? fail(nl, "dev", err) : 0;
+	return err ? fail(nl, "dev", err) : LMNIC_EXIT_OK;
 }
 
-static int cmd_bulk(struct lmnic_nl *nl, int argc, char **argv)
+static int cmd_bulk(struct lmnic_nl *nl, const struct args *a)
 {
-	unsigned int n, i, id;
-	unsigned char dst[4];
+	unsigned int n = a->n, i, id;
 	struct timespec t0, t1;
 	double s;
-	int err, proto;
+	int err;
 
-	if (argc < 4 || inet_pton(AF_INET, argv[3], dst) != 1)
-		usage();
-	n = strtoul(argv[2], NULL, 0);
-	proto = argc > 4 && !strcmp(argv[4], "tcp") ? 6 : 17;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < n; i++) {
-		struct nl_msg *msg = lmnic_nl_msg(nl, LMNIC_CMD_CONN_ADD, 0);
+		struct nl_msg *msg = conn_msg(nl, LMNIC_CMD_CONN_ADD, 0, a->dev);
 		uint32_t src = htonl(0xc6120000 + i);	/* 198.18.0.0 + i */
 
-		if (lmnic_nl_put_dev(msg, argv[1], LMNIC_A_CONN_IFINDEX,
-				     LMNIC_A_CONN_DEV_NAME, LMNIC_A_CONN_VPORT)) {
-			fprintf(stderr, "lmnic-conn: no device %s\n", argv[1]);
-			return 1;
-		}
+		if (!msg)
+			return LMNIC_EXIT_FAIL;
 		nla_put_u8(msg, LMNIC_A_CONN_FAMILY, 4);
-		nla_put_u8(msg, LMNIC_A_CONN_PROTO, proto);
+		nla_put_u8(msg, LMNIC_A_CONN_PROTO, a->proto);
 		nla_put(msg, LMNIC_A_CONN_SRC, 4, &src);
-		nla_put(msg, LMNIC_A_CONN_DST, 4, dst);
+		nla_put(msg, LMNIC_A_CONN_DST, 4, a->dst);
 		nla_put_u16(msg, LMNIC_A_CONN_SPORT, htons(1024 + i % 60000));
 		nla_put_u16(msg, LMNIC_A_CONN_DPORT, htons(5000));
 		err = lmnic_nl_run(nl, msg, add_reply, &id);
@@ -255,34 +361,56 @@ static int cmd_bulk(struct lmnic_nl *nl, int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("added %u connections in %.3f s: %.0f/s\n", n, s, n / (s > 0 ? s : 1e-9));
-	return 0;
+	return LMNIC_EXIT_OK;
 }
+
+static const struct command {
+	const char *name;
+	int (*parse)(struct args *a, int argc, char **argv);
+	int (*run)(struct lmnic_nl *nl, const struct args *a);
+} commands[] = {
+	{ "add", parse_add, cmd_add },
+	{ "del", parse_del, cmd_del },
+	{ "list", parse_dev_only, cmd_list },
+	{ "dev", parse_dev_only, cmd_dev },
+	{ "bulk", parse_bulk, cmd_bulk },
+};
 
 int main(int argc, char **argv)
 {
+	const struct command *cmd = NULL;
+	struct args a = { 0 };
 	struct lmnic_nl nl;
+	unsigned int i;
 	int err, rc;
 
 	if (argc < 2)
-		usage();
+		usage(LMNIC_EXIT_USAGE);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help"))
+		usage(LMNIC_EXIT_OK);
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		lmnic_cli_version(TOOL);
+		return LMNIC_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd) {
+		fprintf(stderr, TOOL ": unknown %s %s\n",
+			argv[1][0] == '-' ? "option" : "command", argv[1]);
+		usage(LMNIC_EXIT_USAGE);
+	}
+	if (cmd->parse(&a, argc - 1, argv + 1))
+		return LMNIC_EXIT_USAGE;
+
 	err = lmnic_nl_open(&nl);
 	if (err) {
 		fprintf(stderr, "lmnic-conn: no lmnic netlink family: %s\n",
 			strerror(-err));
-		return 1;
+		return LMNIC_EXIT_FAIL;
 	}
-	if (!strcmp(argv[1], "add"))
-		rc = cmd_add(&nl, argc - 1, argv + 1);
-	else if (!strcmp(argv[1], "del"))
-		rc = cmd_del(&nl, argc - 1, argv + 1);
-	else if (!strcmp(argv[1], "list"))
-		rc = cmd_list(&nl, argc - 1, argv + 1);
-	else if (!strcmp(argv[1], "dev"))
-		rc = cmd_dev(&nl, argc - 1, argv + 1);
-	else if (!strcmp(argv[1], "bulk"))
-		rc = cmd_bulk(&nl, argc - 1, argv + 1);
-	else
-		usage();
+	rc = cmd->run(&nl, &a);
 	lmnic_nl_close(&nl);
 	return rc;
 }
