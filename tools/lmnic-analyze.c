@@ -2,10 +2,12 @@
 /*
  * lmnic-analyze: fetch an lmnic adapter's error dump, decode it and name a
  * diagnosis; or watch for adapter errors and keep each dump as a file.
+ * See lmnic-analyze(8).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +17,25 @@
 
 #include <linux/lmnic.h>
 
+#include "lmnic_cli.h"
 #include "lmnic_dump.h"
 #include "lmnic_nl.h"
 
-static void usage(void)
+#define TOOL "lmnic-analyze"
+
+static void usage(int code)
 {
-	fprintf(stderr,
+	fprintf(code ? stderr : stdout,
 		"usage: lmnic-analyze [--json] [--id N] [--save FILE] DEV\n"
 		"       lmnic-analyze [--json] FILE\n"
 		"       lmnic-analyze --watch DIR [--count N]\n"
 		"       lmnic-analyze --clear [--id N] DEV\n"
+		"       lmnic-analyze -h | --help | -V | --version\n"
 		"DEV: a vport's netdev or the adapter's PCI address. Without --id,\n"
 		"the newest dump. --watch saves every new dump in DIR, readable\n"
 		"only by its owner. Exit: 0 decoded, 1 no dump or unreadable,\n"
-		"2 usage.\n");
-	exit(2);
+		"2 usage. See lmnic-analyze(8).\n");
+	exit(code);
 }
 
 struct fetch {
@@ -256,11 +262,12 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "clear", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ }
 	};
 	const char *save_to = NULL, *watch_dir = NULL;
-	int json = 0, count = -1, do_clear = 0, c, rc;
-	uint32_t id = 0;
+	int json = 0, count = -1, do_clear = 0, has_id = 0, c, rc;
+	uint32_t id = 0, n;
 	struct lmnic_nl nl;
 	struct fetch f;
 	struct stat st;
@@ -268,36 +275,79 @@ int main(int argc, char **argv)
 	size_t len;
 
 	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
-	while ((c = getopt_long(argc, argv, "ji:s:w:c:Ch", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ji:s:w:c:ChV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
-		case 'i': id = strtoul(optarg, NULL, 0); break;
+		case 'i':
+			if (lmnic_cli_u32(TOOL, "--id", optarg, 0, 0, UINT32_MAX, &id))
+				return LMNIC_EXIT_USAGE;
+			has_id = 1;
+			break;
 		case 's': save_to = optarg; break;
 		case 'w': watch_dir = optarg; break;
-		case 'c': count = atoi(optarg); break;
+		case 'c':
+			if (lmnic_cli_u32(TOOL, "--count", optarg, 10, 1, INT_MAX, &n))
+				return LMNIC_EXIT_USAGE;
+			count = n;
+			break;
 		case 'C': do_clear = 1; break;
-		default: usage();
+		case 'h': usage(LMNIC_EXIT_OK); break;
+		case 'V':
+			lmnic_cli_version(TOOL);
+			return LMNIC_EXIT_OK;
+		default: usage(LMNIC_EXIT_USAGE);
 		}
 	}
-	if (watch_dir)
-		return optind == argc ? watch(watch_dir, count) : (usage(), 2);
+	if (count >= 0 && !watch_dir) {
+		fprintf(stderr, TOOL ": --count goes with --watch\n");
+		return LMNIC_EXIT_USAGE;
+	}
+	if (watch_dir) {
+		if (json || has_id || save_to || do_clear) {
+			fprintf(stderr, TOOL ": --watch takes no --json, --id, --save or --clear\n");
+			return LMNIC_EXIT_USAGE;
+		}
+		if (optind != argc)
+			usage(LMNIC_EXIT_USAGE);
+		/* where the dumps go: there before anything is watched */
+		if (stat(watch_dir, &st)) {
+			fprintf(stderr, TOOL ": %s: %s\n", watch_dir, strerror(errno));
+			return LMNIC_EXIT_FAIL;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			fprintf(stderr, TOOL ": %s: %s\n", watch_dir, strerror(ENOTDIR));
+			return LMNIC_EXIT_FAIL;
+		}
+		return watch(watch_dir, count);
+	}
+	if (do_clear && (json || save_to)) {
+		fprintf(stderr, TOOL ": --clear takes no --json or --save\n");
+		return LMNIC_EXIT_USAGE;
+	}
 	if (optind != argc - 1)
-		usage();
+		usage(LMNIC_EXIT_USAGE);
 
 	if (!stat(argv[optind], &st) && S_ISREG(st.st_mode)) {
+		if (has_id || save_to || do_clear) {
+			fprintf(stderr, TOOL ": %s is a file: --id, --save and --clear are for a DEV\n",
+				argv[optind]);
+			return LMNIC_EXIT_USAGE;
+		}
 		if (map_file(argv[optind], &buf, &len)) {
 			fprintf(stderr, "lmnic-analyze: %s: %s\n", argv[optind],
 				strerror(errno));
-			return 1;
+			return LMNIC_EXIT_FAIL;
 		}
 		rc = analyze(argv[optind], buf, len, json);
 		if (len)
 			munmap(buf, len);
 		return rc;
 	}
+	if (lmnic_cli_dev(TOOL, argv[optind]))
+		return LMNIC_EXIT_USAGE;
 	if (lmnic_nl_open(&nl)) {
 		fprintf(stderr, "lmnic-analyze: no lmnic netlink family\n");
-		return 1;
+		return LMNIC_EXIT_FAIL;
 	}
 	if (do_clear) {
 		rc = clear(&nl, argv[optind], id);
@@ -305,9 +355,9 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	if (fetch(&nl, argv[optind], id, &f))
-		return 1;
+		return LMNIC_EXIT_FAIL;
 	if (save_to && save(save_to, f.buf, f.size))
-		return 1;
+		return LMNIC_EXIT_FAIL;
 	rc = analyze(argv[optind], f.buf, f.size, json);
 	free(f.buf);
 	lmnic_nl_close(&nl);
