@@ -29,6 +29,7 @@
 
 #include <linux/lmnic.h>
 
+#include "lmnic_cli.h"
 #include "lmnic_migrate.h"
 
 /* ---- options ------------------------------------------------------------ */
@@ -160,6 +161,7 @@ static void usage(int code)
 		"       lmnic-migrate check -i FILE\n"
 		"       lmnic-migrate status DEV [--digest]\n"
 		"       lmnic-migrate resume DEV | abort DEV\n"
+		"       lmnic-migrate -h | --help | -V | --version\n"
 		"CREDS: --psk-file FILE [--psk-identity ID]\n"
 		"     | --cert FILE --key FILE --ca FILE [--peer-name NAME]\n"
 		"     | --insecure (plaintext TCP, loopback addresses only)\n"
@@ -198,6 +200,7 @@ int main(int argc, char **argv)
 		{ "switchover-timeout", required_argument, NULL, 'W' },
 		{ "control", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
@@ -211,8 +214,12 @@ int main(int argc, char **argv)
 	if (!strcmp(o.cmd, "-h") || !strcmp(o.cmd, "--help") ||
 	    !strcmp(o.cmd, "help"))
 		usage(EX_OK);
+	if (!strcmp(o.cmd, "-V") || !strcmp(o.cmd, "--version")) {
+		lmnic_cli_version("lmnic-migrate");
+		return EX_OK;
+	}
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "o:i:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:i:hV", lo, NULL)) != -1) {
 		switch (c) {
 		case 't': o.to = optarg; break;
 		case 'l': o.listen = optarg; break;
@@ -266,6 +273,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c': o.control = optarg; break;
 		case 'h': usage(EX_OK); break;
+		case 'V':
+			lmnic_cli_version("lmnic-migrate");
+			return EX_OK;
 		default: usage(EX_LOCAL);
 		}
 	}
