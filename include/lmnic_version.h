@@ -1,11 +1,13 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-3-Clause) */
 /*
- * lmnic's version: the one string of the project. The tools print it
- * (--version); the driver may give it as its MODULE_VERSION.
+ * lmnic's release: the driver's MODULE_VERSION, what the tools print for
+ * --version, and the version dkms.conf and debian/changelog carry
+ * (tests/test_packaging.py checks they agree). Not the adapter's
+ * LMNIC_REG_VERSION (lmnic_hw.h).
  */
 #ifndef _LMNIC_VERSION_H
 #define _LMNIC_VERSION_H
 
-#define LMNIC_VERSION "1.0.0"
+#define LMNIC_VERSION	"1.0.0"
 
-#endif
+#endif /* _LMNIC_VERSION_H */

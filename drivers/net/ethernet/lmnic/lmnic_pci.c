@@ -6,6 +6,8 @@
 #include <linux/pci.h>
 #include <linux/rtnetlink.h>
 
+#include <lmnic_version.h>
+
 #include "lmnic.h"
 
 static const struct pci_device_id lmnic_pci_tbl[] = {
@@ -306,3 +308,4 @@ module_exit(lmnic_exit);
 
 MODULE_DESCRIPTION("lmnic network adapter driver");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(LMNIC_VERSION);
