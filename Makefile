@@ -3,7 +3,7 @@
 # lmnic: driver, adapter model, tools and testbed.
 #
 #   make                 build lmnic.ko against the running kernel (KDIR=...)
-#   make install         install it (modules_install + depmod)
+#   make install         install it and the tools (DESTDIR=, PREFIX=; below)
 #   make demo            boot guests with lmnic adapters and show lmnic at work
 #                        (needs the emulator and the stock-6.12 kernel only)
 #   make check           every test; T='pytest args' selects a subset
@@ -29,9 +29,33 @@ all: modules
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# make install: lmnic.ko into $(DESTDIR)/lib/modules/$(KVER)/ (kbuild's
+# modules_install), then the tools under $(DESTDIR)$(PREFIX). depmod runs for
+# KDIR's kernel, not the running one, and only where that kernel's module
+# index belongs: on the host (no DESTDIR), or in a DESTDIR that holds the
+# kernel itself (its modules.builtin). In a staging DESTDIR the index would
+# list lmnic alone and, packaged, replace the target's: the package's
+# installation runs depmod there (as DKMS does). Kbuild's own depmod is
+# turned off (DEPMOD=true) for the same reason.
+PREFIX ?= /usr/local
+# The release KDIR's modules are built for (their vermagic). Not
+# include/config/kernel.release: Debian's 6.1 headers name the upstream
+# release there (6.1.x) and set the package's (6.1.0-N-amd64) elsewhere.
+KVER = $(or $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
+		$(KDIR)/include/generated/utsrelease.h 2>/dev/null), \
+	$(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null))
+
 install: modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	depmod -a
+	@test -n "$(KVER)" || { echo "no kernel release in $(KDIR)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true \
+		modules_install
+	@if [ -z "$(DESTDIR)" ] || [ -f "$(DESTDIR)/lib/modules/$(KVER)/modules.builtin" ]; then \
+		echo "depmod $(if $(DESTDIR),-b $(DESTDIR) )$(KVER)"; \
+		depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KVER); \
+	else \
+		echo "depmod skipped: $(DESTDIR) holds no kernel $(KVER); run depmod $(KVER) where lmnic.ko is installed"; \
+	fi
+	$(MAKE) -C tools install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 deps:
 	@scripts/deps.sh
