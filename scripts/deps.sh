@@ -22,6 +22,8 @@ PKGS=(
 	socat libssl-dev openssl
 	# the netlink family's code generator (tools/net/ynl)
 	python3-yaml python3-jsonschema
+	# the Debian packages (debian/) and their test: build, lint, DKMS
+	debhelper dh-dkms dkms lintian fakeroot
 )
 
 top=$(cd "$(dirname "$0")/.." && pwd)
