@@ -205,7 +205,7 @@ def test_dkms_package():
 
 @pytest.mark.background(lambda: "packaging")
 def test_tools_package():
-    """lmnic-tools (any) holds the three tools in /usr/bin and the manual
+    """lmnic-tools (any) holds the three tools in /usr/sbin and the manual
     pages of tools/, and none of tools/Makefile's test or fuzz builds."""
     res = _built()
     deb = res["debs"]["lmnic-tools"]
@@ -216,8 +216,8 @@ def test_tools_package():
     for lib in ("libnl-3-200", "libnl-genl-3-200", "libssl3"):
         assert lib in fields["Depends"], fields
     files = _deb_files(deb)
-    bins = {f for f in files if f.startswith("/usr/bin/")}
-    assert bins == {f"/usr/bin/{t}" for t in TOOLS}, sorted(bins)
+    bins = {f for f in files if f.startswith("/usr/sbin/")}
+    assert bins == {f"/usr/sbin/{t}" for t in TOOLS}, sorted(bins)
     assert not [f for f in files if NOT_SHIPPED.search(f)], sorted(files)
     pages = {f"/usr/share/man/man8/{p.name}.gz" for p in TOP.glob("tools/*.8")}
     assert pages and pages <= files, sorted(pages - files)
