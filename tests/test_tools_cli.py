@@ -17,7 +17,7 @@ OUT = BUILD / "host/tools-cli"
 TOOLS = ("lmnic-analyze", "lmnic-conn", "lmnic-migrate")
 # the exit status of a bad command line: lmnic-migrate has its own scheme
 USAGE = {"lmnic-analyze": 2, "lmnic-conn": 2, "lmnic-migrate": 1}
-VERSION = re.search(r'#define LMNIC_VERSION "([^"]+)"',
+VERSION = re.search(r'#define LMNIC_VERSION\s+"([^"]+)"',
                     (TOP / "include/lmnic_version.h").read_text()).group(1)
 MAN_PAGES = sorted((TOP / "tools").glob("*.8"))
 SECTIONS = ("NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS",
