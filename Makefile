@@ -119,7 +119,7 @@ fuzz: qemu
 STRESS_SECONDS ?= 600
 stress: qemu kernels
 	@LMNIC_STRESS=$(STRESS_SECONDS) $(PYTHON) tests/check.py tests/test_robust.py \
-		tests/test_migrate.py -m "robust or stress" $(T)
+		tests/test_migrate.py tests/test_datapath.py -m "robust or stress" $(T)
 
 clean:
 	rm -rf build

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from testbed import plan
+from testbed import plan, wait
 from testbed.paths import KERNELS
 
 VPORTS = 4
@@ -83,6 +83,8 @@ def test_ping(pair):
     assert "3 packets received" in out
 
 
+# stock 6.1 and the debug kernel in make check (its time); all three in make stress
+@pytest.mark.stress("stock-6.12")
 def test_tcp_every_vport_at_once(pair):
     """64 MiB over TCP on each vport at the same time, each in its own
     namespace: every byte arrives (SHA-256), and no vport sees another's
@@ -120,10 +122,10 @@ def test_unknown_mac_dropped_and_counted(pair):
     before = stats(b, "eth0")
     a.run("ip neigh replace 10.9.0.99 lladdr 02:00:00:00:00:99 dev eth0 nud permanent")
     a.run("ping -c 5 -i 0.1 -W 1 10.9.0.99 || true")
-    b.run("sleep 1")
-    after = stats(b, "eth0")
-    assert after["adapter_rx_no_vport"] - before["adapter_rx_no_vport"] >= 5
-    assert after["port_rx_unicast"] == before["port_rx_unicast"]
+    d = wait.grown(lambda: stats(b, "eth0"), before,
+                   lambda d: d["adapter_rx_no_vport"] >= 5)
+    assert d["adapter_rx_no_vport"] >= 5, d
+    assert d["port_rx_unicast"] == 0, d
     a.run("ip neigh del 10.9.0.99 dev eth0")
 
 
@@ -146,8 +148,8 @@ def test_rss_spreads_flows_and_follows_indirection(pair):
         flows = RSS_FLOWS.get(a.kernel_name, 64)
         before = _qp_rx(b)
         _udp_flows(a, flows)
-        b.run("sleep 1")
-        delta = [x - y for x, y in zip(_qp_rx(b), before)]
+        delta = wait.until(lambda: [x - y for x, y in zip(_qp_rx(b), before)],
+                           lambda d: sum(d) >= flows)
         assert sum(1 for d in delta if d > 0) >= 3, f"flows by queue: {delta}"
 
         # everything to queue pair 2
@@ -155,8 +157,8 @@ def test_rss_spreads_flows_and_follows_indirection(pair):
         assert re.search(r"0:\s+2\s+2\s+2", b.run("ethtool -x eth0"))
         before = _qp_rx(b)
         _udp_flows(a, flows // 2, port0=8000)
-        b.run("sleep 1")
-        delta = [x - y for x, y in zip(_qp_rx(b), before)]
+        delta = wait.until(lambda: [x - y for x, y in zip(_qp_rx(b), before)],
+                           lambda d: d[2] >= flows // 2)
         # every IP flow follows the table; only non-IP frames (ARP) may
         # still land in queue pair 0
         assert delta[2] >= flows // 2 and delta[1] == delta[3] == 0 and delta[0] <= 4, delta
@@ -204,9 +206,9 @@ def test_ntuple_rules_steer_drop_mark(pair):
         _udp(a, "10.9.0.2", 5002, 6002)
         _udp(a, "10.9.0.2", 5003, 6003)
         _udp(a, "fd00:9::2", 5004, 6004, v6=True)
-        b.run("sleep 1")
-        after = stats(b, "eth0")
-        d = {k: after[k] - before[k] for k in after}
+        d = wait.grown(lambda: stats(b, "eth0"), before,
+                       lambda d: (d["port_rx_conn_drop"] >= 10 and d["qp1_rx_marked"] >= 10
+                                  and min(d[f"qp{q}_rx_packets"] for q in (1, 2, 3)) >= 10))
         assert d["qp2_rx_packets"] >= 10, d
         assert d["port_rx_conn_drop"] == 10, d
         assert d["qp1_rx_marked"] == 10 and d["qp1_rx_packets"] >= 10, d
@@ -217,8 +219,8 @@ def test_ntuple_rules_steer_drop_mark(pair):
         assert "Total 3 rules" in b.run("ethtool -n eth0")
         before = stats(b, "eth0")
         _udp(a, "10.9.0.2", 5001, 6001)
-        b.run("sleep 1")
-        d = {k: v - before[k] for k, v in stats(b, "eth0").items()}
+        d = wait.grown(lambda: stats(b, "eth0"), before,
+                       lambda d: d["qp0_rx_packets"] >= 10)
         assert d["qp2_rx_packets"] == 0 and d["qp0_rx_packets"] >= 10, d
         # a partial tuple is not a connection (ethtool -N exits 0 anyway)
         out = b.run("ethtool -N eth0 flow-type tcp4 dst-port 80 action 1 2>&1")
@@ -422,8 +424,8 @@ def test_offload_netlink(pair, offloads):
     before = stats(b, "eth0")
     _udp(a, "10.9.0.2", 5101, 6101)
     _udp(a, "10.9.0.2", 5102, 6102)
-    b.run("sleep 1")
-    d = {k: v - before[k] for k, v in stats(b, "eth0").items()}
+    d = wait.grown(lambda: stats(b, "eth0"), before,
+                   lambda d: d["qp2_rx_packets"] >= 10 and d["port_rx_conn_mark"] >= 10)
     assert d["qp2_rx_packets"] >= 10 and d["port_rx_conn_mark"] == 10, d
     # count: the entry's counters reach the host region within a flush
     b.run("sleep 0.3")
@@ -568,6 +570,8 @@ def test_fault_fatal(pair, offloads):
     assert rc and "no such error dump" in out, out
 
 
+# stock 6.1 and the debug kernel in make check (its time); all three in make stress
+@pytest.mark.stress("stock-6.12")
 def test_reload_under_traffic(pair):
     """20 unload/load cycles of lmnic (6 on the debug kernel) while the peer
     floods it; then no leak (kmemleak), no splat, and traffic flows again."""

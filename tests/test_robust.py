@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from testbed import plan
+from testbed import plan, wait
 from testbed.paths import KERNELS
 
 PCI = "0000:00:01.0"
@@ -450,8 +450,8 @@ def test_ntuple_replace_keeps_old_rule(duo):
         before = stats(b)["qp1_rx_packets"]
         a.run("for i in $(seq 1 10); do echo x | socat -u - "
               "UDP4:10.40.0.2:6003,sourceport=5003; done")
-        b.run("sleep 1")
-        assert stats(b)["qp1_rx_packets"] - before >= 10
+        got = wait.until(lambda: stats(b)["qp1_rx_packets"] - before, lambda n: n >= 10)
+        assert got >= 10, f"{got} of 10 frames on queue 1"
     finally:
         b.run("for l in $(ethtool -n eth0 | sed -n 's/^Filter: //p'); do "
               "ethtool -N eth0 delete $l; done")
