@@ -894,7 +894,7 @@ static void lmnic_conn_timer(void *opaque)
  *   dma:VPORT:QP@OPCODE the same, when the next command of OPCODE starts
  *   tx-hang:VPORT:QP    the queue pair's transmit engine stops, silently
  *   aq-hang[:OPCODE]    the admin queue stops taking commands, silently (at
- *                       the next command of OPCODE)
+ *                       the next command of OPCODE, armed across resets)
  *   fatal               firmware fatal error: the adapter stops answering
  * as real faults come: the adapter finds and reports them itself.
  */
@@ -974,7 +974,8 @@ void lmnic_inject_fault(LmnicState *s, const char *value, Error **errp)
             error_setg(errp, "inject-fault: aq-hang:OPCODE, an opcode");
             return;
         }
-        s->aq_hang_op = n;  /* the queue hangs at that command */
+        /* the queue hangs at that command, a recovery's own included */
+        s->aq_hang_op = n;
         goto done;
     }
     if (sscanf(value, "dma:%u:%u@%i%n", &v, &n, &op, &used) == 3 &&
@@ -1049,7 +1050,6 @@ void lmnic_conn_reset(LmnicState *s)
 {
     s->dead = false;
     s->aq_hung = false;
-    s->aq_hang_op = 0;
     s->err_cause = 0;
     s->err_vport = s->err_qp = s->err_entry = s->err_count = 0;
     s->err_addr = s->err_time = 0;

@@ -1090,6 +1090,7 @@ static void lmnic_aq_process(LmnicState *s)
         }
         lmnic_fault_at_command(s, le16_to_cpu(d.opcode));
         if (s->aq_hang_op && le16_to_cpu(d.opcode) == s->aq_hang_op) {
+            s->aq_hang_op = 0;
             s->aq_hung = true;  /* the command never completes */
             break;
         }
