@@ -422,6 +422,63 @@ def test_admin_queue_hang_in_extract(duo):
     del_conns(b, "eth1")
 
 
+
+@pytest.mark.stress("stock-6.1", "stock-6.12")
+def test_recovery_interrupted_by_an_admin_hang(duo):
+    """The admin queue hangs at the first connection a recovery offloads
+    again: that recovery fails at once (no timeout for each connection
+    after it, one line in the log, not one per connection) and the next
+    one, after the queue's reset, offloads every connection again."""
+    a, b = duo
+    n = 40
+    del_conns(b, "eth1")
+    b.run(f"lmnic-conn bulk eth1 {n} 10.41.0.2 >/dev/null")
+    mark = int(b.run("dmesg | wc -l").strip())
+    last = last_dump(b)
+    fault(b, "aq-hang:0x30")
+    fault(b, "parity:1:5")
+    wait_dump(b, last)
+    settle(b)
+    log = b.run(f"dmesg | tail -n +{mark + 1}")
+    each = re.findall(r"connection \d+ not offloaded again", log)
+    assert len(each) <= 1, f"{len(each)} lines for {n} connections:\n{log}"
+    assert "timed out" in log and "recovery failed" in log, log
+    assert f"recovered: {n} connections offloaded again, 0 lost" in log, log
+    assert conn_count(b, "eth1") == n
+    del_conns(b, "eth1")
+    ping(a, "10.41.0.2")
+
+
+@pytest.mark.stress("stock-6.1", "stock-6.12")
+def test_unbind_during_a_stuck_extract(duo):
+    """The adapter unbound while `lmnic-migrate save` waits inside the
+    driver for a SAVE the adapter never completes: unbind waits for the
+    handler, which fails cleanly; nothing it used is freed under it; the
+    rebound adapter starts afresh."""
+    a, b = duo
+    b.run("echo 4000 > /sys/module/lmnic/parameters/aq_long_timeout_ms 2>/dev/null || true")
+    try:
+        for delay in (0.3, 1.5):
+            del_conns(b, "eth1")
+            b.run("lmnic-conn bulk eth1 50 10.41.0.2 >/dev/null")
+            fault(b, "aq-hang:0x41")
+            b.run("rm -f /tmp/s.rc; (lmnic-migrate save eth1 -o /tmp/s.lms > /tmp/s.out 2>&1; "
+                  "echo $? > /tmp/s.rc) &")
+            time.sleep(delay)
+            b.run(f"echo {PCI} > /sys/bus/pci/drivers/lmnic/unbind", timeout=300)
+            b.run("i=0; while [ ! -s /tmp/s.rc ] && [ $i -lt 600 ]; do sleep 0.1; "
+                  "i=$((i+1)); done")
+            rc = b.run("cat /tmp/s.rc").strip()
+            out = b.run("cat /tmp/s.out")
+            assert rc not in ("", "0") and "lmnic-migrate" in out, (delay, rc, out)
+            assert b.run("ls /tmp | grep -c '^s.lms' || true").strip() == "0"
+            rebind(b)
+            assert conn_count(b, f"{PCI}/1") == 0
+    finally:
+        b.run("echo 60000 > /sys/module/lmnic/parameters/aq_long_timeout_ms 2>/dev/null || true")
+    ping(a, "10.41.0.2")
+
+
 # ---- ethtool rules ---------------------------------------------------------
 
 @pytest.mark.stress("stock-6.1", "stock-6.12")

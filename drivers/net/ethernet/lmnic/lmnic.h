@@ -48,6 +48,12 @@ struct lmnic_conn_table {
 	unsigned int nchunks;
 	void **chunk;		/* the region, in DMA-coherent chunks */
 	dma_addr_t *chunk_dma;
+	/*
+	 * What a recovery that failed had saved and not offloaded again (the
+	 * region it cleared no longer holds them): the next recovery's too.
+	 */
+	struct lmnic_conn *pending;
+	u32 npending;
 };
 
 /* A state image in DMA-coherent chunks of 1 << shift bytes. */

@@ -254,6 +254,9 @@ void lmnic_conns_fini(struct lmnic_dev *ld)
 		lmnic_region_free(ld, ct);
 		bitmap_free(ct->ids);
 		ct->ids = NULL;
+		kvfree(ct->pending);
+		ct->pending = NULL;
+		ct->npending = 0;
 	}
 	if (ld->num_conn_tables)
 		mutex_destroy(&ld->conn_lock);
@@ -342,6 +345,19 @@ out:
 	return err;
 }
 
+/* A deleted connection is not one a recovery still owes the vport. */
+static void lmnic_conn_unpend(struct lmnic_conn_table *ct, u32 id)
+{
+	u32 i;
+
+	for (i = 0; i < ct->npending; i++) {
+		if (le32_to_cpu(ct->pending[i].id) == id) {
+			ct->pending[i] = ct->pending[--ct->npending];
+			return;
+		}
+	}
+}
+
 int lmnic_conn_del(struct lmnic_dev *ld, u16 v, u32 id,
 		   struct netlink_ext_ack *extack)
 {
@@ -362,6 +378,7 @@ int lmnic_conn_del(struct lmnic_dev *ld, u16 v, u32 id,
 	if (!err) {
 		__clear_bit(id, ct->ids);
 		ct->count--;
+		lmnic_conn_unpend(ct, id);
 	} else if (err == -ENOENT) {
 		NL_SET_ERR_MSG_FMT_MOD(extack, "vport %u has no connection %u",
 				       v, id);

@@ -572,11 +572,15 @@ static void lmnic_err_work(struct work_struct *work)
 
 /* ---- recovery ---------------------------------------------------------- */
 
-/* The connections the regions hold, read before a reset; under conn_lock. */
+/*
+ * The connections the regions hold, read before a reset, and those a failed
+ * recovery still owes the vport (its region no longer holds them); under
+ * conn_lock.
+ */
 static struct lmnic_conn *lmnic_conns_save(struct lmnic_conn_table *ct, u32 *n,
 					   u32 *lost)
 {
-	u32 cap = max(ct->count, 1U), id;
+	u32 cap = max(ct->count + ct->npending, 1U), id, i;
 	struct lmnic_conn *saved = kvcalloc(cap, sizeof(*saved), GFP_KERNEL);
 
 	*n = 0;
@@ -592,8 +596,16 @@ static struct lmnic_conn *lmnic_conns_save(struct lmnic_conn_table *ct, u32 *n,
 		}
 		saved[(*n)++] = c;
 	}
+	for (i = 0; saved && i < ct->npending; i++) {
+		struct lmnic_conn c;
+
+		id = le32_to_cpu(ct->pending[i].id);
+		if (id < ct->slots && lmnic_conn_read(ct, id, &c) == -ENOENT &&
+		    *n < cap)
+			saved[(*n)++] = ct->pending[i];
+	}
 	if (!saved)
-		*lost += ct->count;
+		*lost += ct->count + ct->npending;
 	return saved;
 }
 
@@ -621,6 +633,9 @@ static int lmnic_conns_replay(struct lmnic_dev *ld, u16 v,
 		}
 		if (lmnic_conn_replay(ld, v, &saved[i])) {
 			__clear_bit(id, ct->ids);
+			/* a dead admin queue fails the recovery, not the rest */
+			if (test_bit(LMNIC_F_AQ_DEAD, &ld->flags))
+				return -EIO;
 			failed++;
 			continue;
 		}
@@ -705,10 +720,19 @@ int lmnic_recover_locked(struct lmnic_dev *ld)
 	}
 
 out_unlock:
+	for (v = 0; v < ld->num_conn_tables; v++) {
+		struct lmnic_conn_table *ct = &ld->conns[v];
+
+		if (!saved[v] && err)
+			continue;
+		/* what is saved holds what was pending; kept if this failed */
+		kvfree(ct->pending);
+		ct->pending = err ? saved[v] : NULL;
+		ct->npending = err ? nsaved[v] : 0;
+		saved[v] = NULL;
+	}
 	if (ld->num_conn_tables)
 		mutex_unlock(&ld->conn_lock);
-	for (v = 0; v < LMNIC_MAX_VPORTS; v++)
-		kvfree(saved[v]);
 	if (err) {
 		dev_err(lmnic_to_dev(ld), "recovery failed: %pe\n", ERR_PTR(err));
 		return err;
