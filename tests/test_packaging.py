@@ -205,8 +205,10 @@ def test_dkms_package():
 
 @pytest.mark.background(lambda: "packaging")
 def test_tools_package():
-    """lmnic-tools (any) holds the three tools in /usr/sbin and the manual
-    pages of tools/, and none of tools/Makefile's test or fuzz builds."""
+    """lmnic-tools (any) holds the three tools in /usr/sbin, the manual
+    pages of tools/, the dump watcher's unit (not enabled) and the driver's
+    options as an example, and none of tools/Makefile's test or fuzz
+    builds."""
     res = _built()
     deb = res["debs"]["lmnic-tools"]
     fields = _deb_fields(deb)
@@ -222,6 +224,18 @@ def test_tools_package():
     pages = {f"/usr/share/man/man8/{p.name}.gz" for p in TOP.glob("tools/*.8")}
     assert pages and pages <= files, sorted(pages - files)
     assert not [f for f in files if f.startswith("/usr/local")], sorted(files)
+    # the dump watcher's unit, not enabled or started by the package, and
+    # the driver's options as an example
+    assert "/lib/systemd/system/lmnic-analyze.service" in files, sorted(files)
+    assert "/usr/share/doc/lmnic-tools/examples/lmnic.conf" in files, sorted(files)
+    rc, unit = _run(["sh", "-c", f"dpkg-deb --fsys-tarfile {deb} | "
+                     "tar -xOf - ./lib/systemd/system/lmnic-analyze.service"])
+    assert rc == 0 and "ExecStart=/usr/sbin/lmnic-analyze --watch" in unit, unit
+    rc, scripts = _run(["sh", "-c", f"dpkg-deb --ctrl-tarfile {deb} | "
+                        "tar -xOf - ./postinst 2>/dev/null || true"])
+    # enabled again on upgrade only where the operator had enabled it
+    assert "deb-systemd-helper debian-installed 'lmnic-analyze.service'" in scripts, scripts
+    assert "deb-systemd-invoke start" not in scripts, scripts
 
 
 # Not named `kernel`: conftest.py boots guest g-KERNEL for a test with a
