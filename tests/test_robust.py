@@ -702,6 +702,53 @@ def test_unbind_during_bulk_offload_and_dump_reads(duo):
     ping(a, "10.40.0.2")
 
 
+@pytest.mark.stress("stock-6.1", "stock-6.12")
+def test_unbind_during_load(duo):
+    """The adapter unbound while `lmnic-migrate load` streams an image of
+    thousands of connections into it, at moments spread over the load:
+    the load ends with an error (or had ended), nothing the restore writes
+    into is freed under it, and the rebound adapter starts afresh."""
+    a, b = duo
+    n = 16000
+    b.run(f"echo {PCI} > /sys/bus/pci/drivers/lmnic/unbind", timeout=300)
+    rebind(b)
+    b.run(f"lmnic-conn bulk eth1 {n} 10.41.0.2 >/dev/null", timeout=300)
+    b.run("lmnic-migrate save eth1 -o /tmp/big.lms", timeout=300)
+    b.run(f"echo {PCI} > /sys/bus/pci/drivers/lmnic/unbind", timeout=300)
+    rebind(b)
+    t0 = time.time()
+    b.run("true")
+    t1 = time.time()
+    b.run("lmnic-migrate load eth1 -i /tmp/big.lms", timeout=300)
+    full = max(time.time() - t1 - (t1 - t0), 0.1)    # less a command's round trip
+    assert conn_count(b, "eth1") == n
+    delays = [0.02, full * 0.2, full * 0.4]
+    end = time.time() + STRESS
+    ended = 0
+    while delays:
+        delay = delays.pop(0)
+        if time.time() < end:        # make stress: on, at other moments
+            delays.append(round(full * ((len(delays) * 0.37) % 1.0), 2))
+        b.run(f"echo {PCI} > /sys/bus/pci/drivers/lmnic/unbind", timeout=300)
+        rebind(b)
+        b.run("rm -f /tmp/l.rc; (lmnic-migrate load eth1 -i /tmp/big.lms > /tmp/l.out 2>&1; "
+              "echo $? > /tmp/l.rc) &")
+        time.sleep(delay)
+        b.run(f"echo {PCI} > /sys/bus/pci/drivers/lmnic/unbind", timeout=300)
+        b.run("i=0; while [ ! -s /tmp/l.rc ] && [ $i -lt 600 ]; do sleep 0.1; "
+              "i=$((i+1)); done")
+        rc = b.run("cat /tmp/l.rc").strip()
+        out = b.run("cat /tmp/l.out")
+        assert rc != "", (delay, out)
+        assert rc == "0" or "lmnic-migrate" in out, (delay, rc, out)
+        ended += rc == "0"
+        rebind(b)
+        assert conn_count(b, f"{PCI}/1") == 0
+    print(f"a load takes {full:.1f} s; {ended} loads ended before their unbind")
+    b.run("rm -f /tmp/big.lms")
+    ping(a, "10.41.0.2")
+
+
 # ---- network namespaces ------------------------------------------------------
 
 @pytest.mark.stress("stock-6.1", "stock-6.12")
