@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
+#include <net/devlink.h>
 
 #include <lmnic_hw.h>
 #include <uapi/linux/lmnic.h>
@@ -307,6 +308,7 @@ struct lmnic_net {
 	struct net_device *netdev;
 	struct lmnic_dev *ld;
 	u16 vport;
+	struct devlink_port dl_port;	/* the vport's, index vport */
 
 	/* configuration, changed under RTNL */
 	u16 num_qp;
@@ -490,5 +492,7 @@ int lmnic_devlink_register(struct lmnic_dev *ld);
 void lmnic_devlink_unregister(struct lmnic_dev *ld);
 struct lmnic_dev *lmnic_devlink_alloc(struct device *dev);
 void lmnic_devlink_free(struct lmnic_dev *ld);
+int lmnic_devlink_port_register(struct lmnic_net *net);
+void lmnic_devlink_port_unregister(struct lmnic_net *net);
 
 #endif /* _LMNIC_H_ */

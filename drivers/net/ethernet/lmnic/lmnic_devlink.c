@@ -65,3 +65,25 @@ void lmnic_devlink_unregister(struct lmnic_dev *ld)
 {
 	devlink_unregister(priv_to_devlink(ld));
 }
+
+/*
+ * One devlink port per vport, after the subfunction ports of the anchors: a
+ * vport is a function of the adapter's one PCI function and uplink, not a
+ * physical port. Its name (phys_port_name) is pf<function>sf<vport>, and
+ * netdev->dev_port the vport, so udev names each vport's netdev by what it
+ * is, whatever order they come in.
+ */
+int lmnic_devlink_port_register(struct lmnic_net *net)
+{
+	struct lmnic_dev *ld = net->ld;
+
+	devlink_port_attrs_pci_sf_set(&net->dl_port, 0, PCI_FUNC(ld->pdev->devfn),
+				      net->vport, false);
+	return devlink_port_register(priv_to_devlink(ld), &net->dl_port,
+				     net->vport);
+}
+
+void lmnic_devlink_port_unregister(struct lmnic_net *net)
+{
+	devlink_port_unregister(&net->dl_port);
+}

@@ -488,6 +488,14 @@ static void lmnic_tx_timeout(struct net_device *netdev, unsigned int txq)
 	lmnic_err_report(net->ld, LMNIC_ERR_REASON_TX_TIMEOUT, net->vport, txq);
 }
 
+#ifndef LMNIC_HAVE_SET_NETDEV_DEVLINK_PORT
+/* before 6.2 the stack asks for the port; later it is the netdev's own */
+static struct devlink_port *lmnic_get_devlink_port(struct net_device *netdev)
+{
+	return &((struct lmnic_net *)netdev_priv(netdev))->dl_port;
+}
+#endif
+
 static const struct net_device_ops lmnic_netdev_ops = {
 	.ndo_open = lmnic_open,
 	.ndo_stop = lmnic_stop,
@@ -501,6 +509,9 @@ static const struct net_device_ops lmnic_netdev_ops = {
 	.ndo_vlan_rx_add_vid = lmnic_vlan_rx_add_vid,
 	.ndo_vlan_rx_kill_vid = lmnic_vlan_rx_kill_vid,
 	.ndo_validate_addr = eth_validate_addr,
+#ifndef LMNIC_HAVE_SET_NETDEV_DEVLINK_PORT
+	.ndo_get_devlink_port = lmnic_get_devlink_port,
+#endif
 };
 
 static int lmnic_netdev_create(struct lmnic_dev *ld, u16 vport)
@@ -548,12 +559,25 @@ static int lmnic_netdev_create(struct lmnic_dev *ld, u16 vport)
 	netif_set_real_num_tx_queues(netdev, net->num_qp);
 	netif_set_real_num_rx_queues(netdev, net->num_qp);
 	netif_carrier_off(netdev);
+	netdev->dev_port = vport;
 
-	err = register_netdev(netdev);
+	err = lmnic_devlink_port_register(net);
 	if (err) {
 		free_netdev(netdev);
 		return err;
 	}
+#ifdef LMNIC_HAVE_SET_NETDEV_DEVLINK_PORT
+	SET_NETDEV_DEVLINK_PORT(netdev, &net->dl_port);
+#endif
+	err = register_netdev(netdev);
+	if (err) {
+		lmnic_devlink_port_unregister(net);
+		free_netdev(netdev);
+		return err;
+	}
+#ifndef LMNIC_HAVE_SET_NETDEV_DEVLINK_PORT
+	devlink_port_type_eth_set(&net->dl_port, netdev);
+#endif
 	ld->netdevs[vport] = netdev;
 	return 0;
 }
@@ -563,9 +587,13 @@ static void lmnic_netdev_destroy(struct lmnic_dev *ld, u16 vport)
 	struct net_device *netdev = ld->netdevs[vport];
 	struct lmnic_net *net = netdev_priv(netdev);
 
+#ifndef LMNIC_HAVE_SET_NETDEV_DEVLINK_PORT
+	devlink_port_type_clear(&net->dl_port);
+#endif
 	unregister_netdev(netdev);
 	cancel_work_sync(&net->rx_mode_work);
 	ld->netdevs[vport] = NULL;
+	lmnic_devlink_port_unregister(net);
 	free_netdev(netdev);
 }
 
