@@ -727,8 +727,14 @@ out_unlock:
 			continue;
 		/* what is saved holds what was pending; kept if this failed */
 		kvfree(ct->pending);
-		ct->pending = err ? saved[v] : NULL;
-		ct->npending = err ? nsaved[v] : 0;
+		ct->pending = NULL;
+		ct->npending = 0;
+		if (err) {
+			ct->pending = saved[v];
+			ct->npending = nsaved[v];
+		} else {
+			kvfree(saved[v]);
+		}
 		saved[v] = NULL;
 	}
 	if (ld->num_conn_tables)
