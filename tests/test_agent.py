@@ -489,3 +489,35 @@ def test_destination_of_protocol_2_without_wait(agent, tmp_path, mode):
     finally:
         src.kill()
         lsock.close()
+
+
+def test_default_key(agent, tmp_path):
+    """No credentials named: both ends take the default key
+    (LMNIC_MIGRATE_PSK_FILE here, /etc/lmnic/migrate.key on a host) and
+    migrate over TLS; with no such file, or one others may read, the agent
+    stops with a clear error before it touches the vport."""
+    key = tmp_path / "migrate.key"
+    key.write_text("0123456789abcdef" * 4 + "\n")
+    key.chmod(0o600)
+    dst = Agent(agent, ["receive", "eth1", "--listen", "127.0.0.1:0", "--json",
+                        "--accept-timeout", "20"], tmp_path / "dst.log",
+                FAKE_DST="1", LMNIC_MIGRATE_PSK_FILE=str(key))
+    port = dst.event("listening")["port"]
+    src = Agent(agent, ["send", "eth1", "--to", f"127.0.0.1:{port}", "--json"],
+                tmp_path / "src.log", LMNIC_MIGRATE_PSK_FILE=str(key))
+    try:
+        completed(src, dst)
+    finally:
+        src.kill()
+        dst.kill()
+    env = dict(os.environ, FAKE_LOG=str(tmp_path / "log"),
+               LMNIC_MIGRATE_PSK_FILE=str(tmp_path / "none"))
+    res = subprocess.run([agent, "send", "eth1", "--to", "127.0.0.1:9"], env=env,
+                         capture_output=True, text=True, timeout=20)
+    assert res.returncode == 1 and f"no key {tmp_path / 'none'}" in res.stderr, res
+    key.chmod(0o640)
+    env["LMNIC_MIGRATE_PSK_FILE"] = str(key)
+    res = subprocess.run([agent, "send", "eth1", "--to", "127.0.0.1:9"], env=env,
+                         capture_output=True, text=True, timeout=20)
+    assert res.returncode == 1 and "chmod 600" in res.stderr, res
+    assert not (tmp_path / "log").exists(), "the vport was touched"

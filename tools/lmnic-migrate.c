@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -162,7 +163,7 @@ static void usage(int code)
 		"       lmnic-migrate status DEV [--digest]\n"
 		"       lmnic-migrate resume DEV | abort DEV\n"
 		"       lmnic-migrate -h | --help | -V | --version\n"
-		"CREDS: --psk-file FILE [--psk-identity ID]\n"
+		"CREDS: [--psk-file FILE] [--psk-identity ID] (the key: " DEFAULT_PSK_FILE ")\n"
 		"     | --cert FILE --key FILE --ca FILE [--peer-name NAME]\n"
 		"     | --insecure (plaintext TCP, loopback addresses only)\n"
 		"DEV: a vport's netdev (eth1) or PCIADDR/VPORT (0000:00:04.0/1).\n"
@@ -351,10 +352,19 @@ int main(int argc, char **argv)
 			return EX_LOCAL;
 		}
 		if (!o.insecure && !o.psk_file && !certs) {
-			error("no credentials: give --psk-file FILE or --cert, "
-			      "--key and --ca (or --insecure for plaintext TCP "
-			      "on a loopback address)");
-			return EX_LOCAL;
+			/* the key both hosts hold, where none is named */
+			const char *def = getenv("LMNIC_MIGRATE_PSK_FILE");
+
+			if (!def || !*def)
+				def = DEFAULT_PSK_FILE;
+			if (access(def, F_OK)) {
+				error("no credentials: no key %s; give --psk-file "
+				      "FILE or --cert, --key and --ca (or --insecure "
+				      "for plaintext TCP on a loopback address)",
+				      def);
+				return EX_LOCAL;
+			}
+			o.psk_file = def;
 		}
 		if (o.insecure && !loopback_only(o.to ? o.to : o.listen)) {
 			error("--insecure only on a loopback address (127.0.0.1, "

@@ -43,6 +43,8 @@ enum {
 
 #define PROTO_VERSION	2
 #define PSK_IDENTITY	"lmnic-migrate"
+/* the key both hosts hold, where none is named (LMNIC_MIGRATE_PSK_FILE) */
+#define DEFAULT_PSK_FILE	"/etc/lmnic/migrate.key"
 #define FRAME_MAX	(1U << 20)
 #define RESTORE_CHUNK	65000
 
