@@ -288,10 +288,20 @@ def acpica_text(g):
     AE_NO_MEMORY is not lmnic's to test (6.12 has a use-after-free
     there)."""
     out = g.run("awk '($2 == \"t\" || $2 == \"T\") && $3 ~ /^acpi_(ps|ns|ut|ex|ds|rs|ev|tb)_/ "
-                "{ print $1 }' /proc/kallsyms | sort | sed -n '1p;$p'").split()
+                "{ print $1 }' /proc/kallsyms").split()
     if not out:
         return 0, 0
-    return int(out[0], 16), int(out[-1], 16) + 0x1000
+    # ACPICA's objects lie together in the kernel's text; its few __init
+    # functions lie far away, past the driver core and the network stack,
+    # which a range up to them would spare too: the largest cluster only
+    addrs = sorted(int(x, 16) for x in out)
+    clusters = [[addrs[0]]]
+    for x in addrs[1:]:
+        if x - clusters[-1][-1] > 0x100000:
+            clusters.append([])
+        clusters[-1].append(x)
+    acpica = max(clusters, key=len)
+    return acpica[0], acpica[-1] + 0x1000
 
 
 def inject_setup(g, probability=0, times=-1, sleeping=True, verbose=1,
@@ -518,15 +528,16 @@ def test_ntuple_replace_keeps_old_rule(duo):
 
 def points():
     """The fail-nth values a sweep tries: every one under LMNIC_STRESS, else
-    the first four and then one in a geometric series (15 in all up to
-    1000): each probe, open or extract on the debug kernel takes seconds."""
+    the first two and then one in a geometric series (8 in all up to
+    10000): each probe, open or restore on the debug kernel takes
+    seconds."""
     n = 1
     while True:
         yield n
-        n = n + 1 if STRESS or n < 4 else int(n * 1.6) + 1
+        n = n + 1 if STRESS or n < 2 else n * 4 + 1
 
 
-def sweep(g, what, op, check, limit=5000):
+def sweep(g, what, op, check, limit=50000):
     """Run OP (lmnic-failnth's arguments after N) with its Nth injection
     point failing, for N from points() until OP makes fewer than N; after
     each, CHECK(ok, output) asserts that OP failed cleanly or succeeded,
@@ -542,7 +553,10 @@ def sweep(g, what, op, check, limit=5000):
         check(rc == 0, out)
         if not injected:
             assert rc == 0, f"{what} failed with nothing injected: {out}"
-            print(f"{what}: {n - 1} injection points, {tried} tried, {failed} failed")
+            # every operation swept allocates in lmnic's code: none seen
+            # means the injection's filters are wrong, not that all is well
+            assert n > 1, f"{what}: no injection point (the filters?)"
+            print(f"{what}: fewer than {n} injection points, {tried} tried, {failed} failed")
             return tried, failed
     return tried, failed
 
@@ -656,8 +670,8 @@ def test_unbind_during_bulk_offload_and_dump_reads(duo):
     an error, the reads go on (the dumps outlive the adapter), and the
     rebound adapter starts afresh."""
     a, b = duo
-    n = 20000
-    delays = [0.3, 1.0, 2.0]
+    n = 20000 if STRESS else 8000   # make check: a smaller bulk, fewer moments
+    delays = [0.3, 1.0, 2.0] if STRESS else [0.3, 1.0]
     end = time.time() + STRESS
     rounds = 0
     while delays:
@@ -709,7 +723,7 @@ def test_unbind_during_load(duo):
     the load ends with an error (or had ended), nothing the restore writes
     into is freed under it, and the rebound adapter starts afresh."""
     a, b = duo
-    n = 16000
+    n = 16000 if STRESS else 4000   # make check: a smaller image, fewer moments
     b.run(f"echo {PCI} > /sys/bus/pci/drivers/lmnic/unbind", timeout=300)
     rebind(b)
     b.run(f"lmnic-conn bulk eth1 {n} 10.41.0.2 >/dev/null", timeout=300)
@@ -722,7 +736,7 @@ def test_unbind_during_load(duo):
     b.run("lmnic-migrate load eth1 -i /tmp/big.lms", timeout=300)
     full = max(time.time() - t1 - (t1 - t0), 0.1)    # less a command's round trip
     assert conn_count(b, "eth1") == n
-    delays = [0.02, full * 0.2, full * 0.4]
+    delays = [0.02, full * 0.2, full * 0.4] if STRESS else [0.02, full * 0.3]
     end = time.time() + STRESS
     ended = 0
     while delays:
