@@ -183,6 +183,10 @@ struct lmnic_dev {
 	struct mutex conn_lock;	/* connection changes, of every vport */
 	struct lmnic_conn_table conns[LMNIC_MAX_VPORTS];
 	u16 num_conn_tables;	/* set up by lmnic_conns_init() */
+	/* devlink regions: each table's host-resident region (lmnic_devlink.c) */
+	struct devlink_region *hr_region[LMNIC_MAX_VPORTS];
+	struct devlink_region_ops hr_region_ops[LMNIC_MAX_VPORTS];
+	char hr_region_name[LMNIC_MAX_VPORTS][24];
 
 	/*
 	 * errors: what the error vector latched, and their handling. Until
@@ -492,6 +496,7 @@ int lmnic_devlink_register(struct lmnic_dev *ld);
 void lmnic_devlink_unregister(struct lmnic_dev *ld);
 struct lmnic_dev *lmnic_devlink_alloc(struct device *dev);
 void lmnic_devlink_free(struct lmnic_dev *ld);
+void lmnic_devlink_regions_snapshot(struct lmnic_dev *ld);
 int lmnic_devlink_port_register(struct lmnic_net *net);
 void lmnic_devlink_port_unregister(struct lmnic_net *net);
 

@@ -556,6 +556,7 @@ static void lmnic_err_work(struct work_struct *work)
 	rtnl_lock();
 	dump = lmnic_dump_take(ld, reason);
 	rtnl_unlock();
+	lmnic_devlink_regions_snapshot(ld);
 	if (dump) {
 		lmnic_dump_store(dump);
 		dev_err(lmnic_to_dev(ld), "adapter error (%s): dump %u taken, %u bytes\n",
