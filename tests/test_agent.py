@@ -395,6 +395,29 @@ def test_auto_is_the_default(pair):
     assert "ready" not in [e["event"] for e in src.events()]
 
 
+def test_progress_per_stream(pair):
+    """Both agents report the pre-copy and the delta as streams of their
+    own, each ending with its own total (the destination learns it at the
+    stream's END, 0 until then), which is what was sent and loaded."""
+    src, dst = pair()
+    completed(src, dst)
+    for a in (src, dst):
+        prog = [e for e in a.events() if e["event"] == "progress"]
+        ends = [e for e in prog if e["last"]]
+        assert [e["phase"] for e in ends] == ["precopy", "transfer"], \
+            [(e["phase"], e["bytes"], e["total"], e["last"]) for e in prog]
+        for e in ends:
+            assert e["bytes"] == e["total"] > 0, e
+        assert ends[0]["total"] == result(a)["precopy_bytes"], (ends, result(a))
+        assert ends[1]["total"] == result(a)["bytes"], (ends, result(a))
+        # the pre-copy's reports all come before the delta's
+        phases = [e["phase"] for e in prog]
+        assert phases == sorted(phases, key=["precopy", "transfer"].index), phases
+    for e in dst.events():
+        if e["event"] == "progress" and not e["last"]:
+            assert e["total"] == 0, e
+
+
 def test_control_path_in_the_way(agent, tmp_path):
     """--control refuses a path that is not a socket, or a socket somebody
     listens on, before anything happens; a stale socket is replaced."""

@@ -273,7 +273,7 @@ static int extract_cb(struct nl_msg *msg, void *arg)
 	x->err = x->sink(x, nla_data(tb[LMNIC_A_MIG_DATA]), len);
 	x->off += len;
 	R.bytes = x->off;
-	progress("transfer", x->off, x->total, 0);
+	progress(x->precopy ? "precopy" : "transfer", x->off, x->total, 0);
 	return x->err ? NL_SKIP : NL_OK;
 }
 
@@ -299,6 +299,7 @@ int extract(struct extract *x)
 		x->ex_code = EX_EXTRACT;
 		return -EPROTO;
 	}
-	progress("transfer", x->off, x->total ? x->total : x->off, 1);
+	progress(x->precopy ? "precopy" : "transfer", x->off,
+		 x->total ? x->total : x->off, 1);
 	return 0;
 }

@@ -215,17 +215,31 @@ void phase(const char *name)
 	ev_end(&e);
 }
 
+/*
+ * Progress of one stream PH (precopy: the pre-copy image; transfer: the
+ * stream taken with the vport stopped, the delta after a pre-copy): at most
+ * every 200 ms or 10 %, and at its end (LAST). TOTAL 0 while the size is not
+ * known yet (a destination learns it at END).
+ */
 void progress(const char *ph, uint64_t bytes, uint64_t total, int last)
 {
 	static double next_t;
 	static int next_pct = -1;
-	static uint64_t shown = UINT64_MAX;
+	static uint64_t shown = UINT64_MAX, shown_total;
+	static const char *shown_ph;
+	static int shown_last;
 	int pct = total ? (int)(bytes * 100 / total) : 0;
 	double t = now_ms();
+	int same = bytes == shown && total == shown_total && shown_ph == ph;
 
-	if ((!last && t < next_t && pct < next_pct) || bytes == shown)
+	if (!last && t < next_t && pct < next_pct && shown_ph == ph)
+		return;
+	if (same && (shown_last || !last))
 		return;
 	shown = bytes;
+	shown_total = total;
+	shown_ph = ph;
+	shown_last = last;
 	next_t = t + 200;
 	next_pct = pct - pct % 10 + 10;
 	{
@@ -233,12 +247,18 @@ void progress(const char *ph, uint64_t bytes, uint64_t total, int last)
 
 		ev_begin(&e, "progress");
 		ev_add(&e, ",\"phase\":\"%s\",\"bytes\":%" PRIu64 ",\"total\":%"
-		       PRIu64, ph, bytes, total);
+		       PRIu64 ",\"last\":%s", ph, bytes, total,
+		       last ? "true" : "false");
 		ev_end(&e);
 	}
-	if (!o.json)
+	if (o.json || same)	/* the text shown already */
+		return;
+	if (total)
 		fprintf(stderr, "lmnic-migrate: %s: %" PRIu64 "/%" PRIu64
-			" bytes (%d%%)\n", ph, bytes, total, total ? pct : 100);
+			" bytes (%d%%)\n", ph, bytes, total, pct);
+	else
+		fprintf(stderr, "lmnic-migrate: %s: %" PRIu64 " bytes\n", ph,
+			bytes);
 }
 
 static void json_ms(struct event *e, const char *name, double v, int *first)

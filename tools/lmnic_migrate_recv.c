@@ -208,6 +208,9 @@ int cmd_receive(void)
 	char why[400];
 	uint8_t buf[80], *p;
 	uint64_t off = 0, total = 0;
+	/* the stream being taken, and its size where the source told it */
+	const char *stream = "transfer";
+	uint64_t stream_total;
 	double t_acc, t_first = 0, t, t_hs = 0, t_wait = 0;
 	SSL_CTX *ctx = NULL;
 	int lfd, err, code, opened = 0, want_digest = o.verify, waiting;
@@ -285,6 +288,12 @@ int cmd_receive(void)
 	t_acc = now_ms();
 	R.t_handshake = t_acc - t_hs;
 	R.total = h.stream_size;
+	if (h.flags & HELLO_F_PRECOPY) {
+		stream = "precopy";
+		stream_total = 0;	/* the pre-copy's: known at END */
+	} else {
+		stream_total = R.total;
+	}
 
 	/*
 	 * (5) DATA ... END: restore as it comes, commit at END. The kernel
@@ -321,6 +330,9 @@ int cmd_receive(void)
 			opened = 1;
 			if (err)
 				goto restore_failed;
+			progress("precopy", off, off, 1);
+			stream = "transfer";
+			stream_total = 0;	/* the delta's: known at END */
 			R.precopy_bytes = off;
 			R.t_precopy = now_ms() - t_acc;
 			off = 0;
@@ -361,9 +373,8 @@ int cmd_receive(void)
 		}
 		off += f.len;
 		R.bytes = off;
-		progress("transfer", off, R.total, 0);
+		progress(stream, off, stream_total, 0);
 	}
-	progress("transfer", off, R.total ? R.total : off, 1);
 	t = now_ms();
 	R.t_transfer = t - (t_first ? t_first : t_acc);
 	{
@@ -381,6 +392,8 @@ int cmd_receive(void)
 			want_digest = 1;
 		}
 	}
+	if (total == off)
+		progress(stream, off, total, 1);
 	phase("restore");
 	if (total != off) {
 		error("the source sent %" PRIu64 " bytes, END says %" PRIu64,
