@@ -841,6 +841,97 @@ def test_devlink_regions(duo):
     del_conns(b, "eth1")
 
 
+# ---- devlink parameters and reload -------------------------------------------
+
+def max_conns(g):
+    """The devlink parameter max_conns: its driverinit value."""
+    doc = json.loads(g.run(f"devlink -j dev param show pci/{PCI} name max_conns"))
+    (param,) = doc["param"][f"pci/{PCI}"]
+    assert param["name"] == "max_conns" and param["type"] == "driver-specific", param
+    (value,) = param["values"]
+    assert value["cmode"] == "driverinit", param
+    return value["value"]
+
+
+def conn_max(g):
+    """conn-max of each vport, as the family reports it."""
+    return [int(re.search(r" conn-max (\d+) ", line).group(1))
+            for line in g.run(f"lmnic-conn dev {PCI}").strip().splitlines()]
+
+
+def reload(g):
+    """devlink dev reload of the adapter: its output, once it succeeded."""
+    rc, out = g.run_rc(f"devlink dev reload pci/{PCI} 2>&1")
+    assert rc == 0, out
+    return out
+
+
+@pytest.mark.stress("stock-6.12")
+def test_devlink_max_conns_reload(duo):
+    """max_conns is a devlink parameter (driverinit) that devlink dev reload
+    applies: the vports, their tables and regions are made again, while
+    the peer pings and the host reads counters and the family. A value the
+    adapter cannot hold is refused; so is a reload while a vport is in a
+    migration, which leaves the migration and the tables as they were."""
+    a, b = duo
+    dev = f"pci/{PCI}"
+    base = max_conns(b)
+    assert base > 8 and conn_max(b) == [base] * 4, (base, conn_max(b))
+    for bad in (0, 1 << 30):
+        rc, out = b.run_rc(f"devlink dev param set {dev} name max_conns value {bad} "
+                           f"cmode driverinit 2>&1")
+        assert rc and "max_conns must be 1 to" in out, (bad, out)
+    assert max_conns(b) == base
+
+    # a vport in a migration: the reload is refused, nothing changes
+    b.run(f"devlink dev param set {dev} name max_conns value 8 cmode driverinit")
+    assert max_conns(b) == 8 and conn_max(b) == [base] * 4
+    b.run("lmnic-migrate save eth1 -o /tmp/rl.lms --stop")
+    try:
+        rc, out = b.run_rc(f"devlink dev reload {dev} 2>&1")
+        assert rc and "vport 1 is in a migration" in out, out
+        assert mig_status(b, "eth1")["state"] == "finished"
+        assert conn_max(b) == [base] * 4
+    finally:
+        b.run("lmnic-migrate resume eth1; rm -f /tmp/rl.lms")
+
+    # the reload, under floods both ways and readers of the counters and
+    # the family
+    for g, dst in ((a, "10.40.0.2"), (b, "10.40.0.1")):
+        g.run(f"lmnic-flood {dst} 9 0 64 3000 >/dev/null 2>&1 & echo $! > /tmp/rl.flood")
+    b.run("( while :; do cat /proc/net/dev; lmnic-conn dev; "
+          "devlink -j port show; done ) >/dev/null 2>&1 & echo $! > /tmp/rl.read")
+    try:
+        reload(b)
+    finally:
+        b.run("kill $(cat /tmp/rl.read)")
+        for g in (a, b):
+            g.run("kill $(cat /tmp/rl.flood) 2>/dev/null; true")
+    assert conn_max(b) == [8] * 4, conn_max(b)
+    ports = json.loads(b.run("devlink -j port show"))["port"]
+    assert sorted(p["netdev"] for p in ports.values()) == [f"eth{v}" for v in range(4)], ports
+    size = json.loads(b.run("devlink -j region show"))["regions"][f"{dev}/offload-vport1"]["size"]
+    # the offload region of 8 entries: header, event ring and 8 x 128 bytes
+    assert size < 64 * 1024, size
+    b.run("ip link set eth0 up && ip addr add 10.40.0.2/24 dev eth0 && "
+          "ip link set eth1 up && ip addr add 10.41.0.2/24 dev eth1")
+    ping(a, "10.40.0.2")
+    b.run("lmnic-conn bulk eth1 8 10.41.0.2 >/dev/null")
+    rc, out = b.run_rc("lmnic-conn add eth1 udp 10.41.0.1 9 10.41.0.2 9 2>&1")
+    assert rc and "is full" in out, out
+    del_conns(b, "eth1")
+
+    # back to the size at probe
+    b.run(f"devlink dev param set {dev} name max_conns value {base} cmode driverinit")
+    reload(b)
+    assert conn_max(b) == [base] * 4, conn_max(b)
+    b.run("ip link set eth0 up && ip addr add 10.40.0.2/24 dev eth0 && "
+          "ip link set eth1 up && ip addr add 10.41.0.2/24 dev eth1")
+    ping(a, "10.40.0.2")
+    if b.kernel_name.startswith("debug"):
+        no_leaks(b)
+
+
 # ---- network namespaces ------------------------------------------------------
 
 @pytest.mark.stress("stock-6.1", "stock-6.12")

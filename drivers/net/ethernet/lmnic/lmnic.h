@@ -163,6 +163,14 @@ struct lmnic_dev {
 	u16 max_qp;
 	u8 base_mac[ETH_ALEN];
 	u32 conn_capacity;	/* connection slots per vport */
+	u32 max_conns;		/* devlink param max_conns, as last applied */
+	/*
+	 * devlink reload: down (the vports and their tables gone) until the
+	 * reload's up half succeeds; removing once remove() began. Both under
+	 * the devlink instance lock.
+	 */
+	bool reload_down;
+	bool removing;
 
 	/* admin queue; aq_lock serialises commands and protects all of it */
 	struct mutex aq_lock;
@@ -424,6 +432,7 @@ netdev_tx_t lmnic_xmit(struct sk_buff *skb, struct net_device *netdev);
 u16 lmnic_rx_buf_len(unsigned int mtu);
 
 /* lmnic_conn.c */
+u32 lmnic_conns_default(void);
 int lmnic_conns_init(struct lmnic_dev *ld);
 void lmnic_conns_fini(struct lmnic_dev *ld);
 int lmnic_region_register(struct lmnic_dev *ld, u16 v);
@@ -441,6 +450,7 @@ int lmnic_conn_replay(struct lmnic_dev *ld, u16 v, const struct lmnic_conn *c);
 /* lmnic_err.c */
 int lmnic_err_init(struct lmnic_dev *ld);
 void lmnic_err_start(struct lmnic_dev *ld);
+int lmnic_err_hold(struct lmnic_dev *ld);
 void lmnic_err_stop(struct lmnic_dev *ld);
 void lmnic_err_fini(struct lmnic_dev *ld);
 void lmnic_err_irq(struct lmnic_dev *ld);
@@ -486,14 +496,17 @@ int lmnic_nl_register(void);
 void lmnic_nl_unregister(void);
 void lmnic_nl_dev_add(struct lmnic_dev *ld);
 void lmnic_nl_dev_del(struct lmnic_dev *ld);
+int lmnic_nl_dev_release(struct lmnic_dev *ld, struct netlink_ext_ack *extack);
 void lmnic_nl_notify_err(struct lmnic_dev *ld, const struct lmnic_dump_ref *d);
 
 /* lmnic_ethtool.c */
 void lmnic_set_ethtool_ops(struct net_device *netdev);
 
 /* lmnic_devlink.c */
-int lmnic_devlink_register(struct lmnic_dev *ld);
-void lmnic_devlink_unregister(struct lmnic_dev *ld);
+int lmnic_devlink_params_register(struct lmnic_dev *ld);
+void lmnic_devlink_params_unregister(struct lmnic_dev *ld);
+int lmnic_devlink_regions_create(struct lmnic_dev *ld);
+void lmnic_devlink_regions_destroy(struct lmnic_dev *ld);
 struct lmnic_dev *lmnic_devlink_alloc(struct device *dev);
 void lmnic_devlink_free(struct lmnic_dev *ld);
 void lmnic_devlink_regions_snapshot(struct lmnic_dev *ld);

@@ -18,10 +18,17 @@
 #include "lmnic.h"
 #include "lmnic_compat.h"
 
+/* each adapter's own is its devlink parameter max_conns (lmnic_devlink.c) */
 static unsigned int max_conns = 16384;
 module_param(max_conns, uint, 0444);
 MODULE_PARM_DESC(max_conns,
-		 "Connections each vport may offload (default 16384; capped by the adapter)");
+		 "Connections each vport may offload, the devlink parameter max_conns of each adapter at probe (default 16384; capped by the adapter)");
+
+/* the devlink parameter's value at probe */
+u32 lmnic_conns_default(void)
+{
+	return max_conns;
+}
 
 static void *lmnic_hr_ptr(struct lmnic_conn_table *ct, u64 off)
 {
@@ -205,7 +212,7 @@ void lmnic_conn_ids_rescan(struct lmnic_conn_table *ct)
 
 int lmnic_conns_init(struct lmnic_dev *ld)
 {
-	u32 slots = min(max_conns, ld->conn_capacity);
+	u32 slots = min(ld->max_conns, ld->conn_capacity);
 	int err;
 	u16 v;
 
@@ -215,7 +222,7 @@ int lmnic_conns_init(struct lmnic_dev *ld)
 	}
 	if (!slots) {
 		dev_err(lmnic_to_dev(ld), "no room for connections: max_conns %u, adapter capacity %u\n",
-			max_conns, ld->conn_capacity);
+			ld->max_conns, ld->conn_capacity);
 		return -EINVAL;
 	}
 	mutex_init(&ld->conn_lock);

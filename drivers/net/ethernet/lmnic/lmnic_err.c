@@ -899,6 +899,27 @@ void lmnic_err_start(struct lmnic_dev *ld)
 			   msecs_to_jiffies(LMNIC_SERVICE_MS));
 }
 
+/*
+ * devlink reload: from here to lmnic_err_start() reports are held, as
+ * during probe, and no check runs. -EBUSY while an error is being handled:
+ * its work uses the vports and regions the reload takes down.
+ */
+int lmnic_err_hold(struct lmnic_dev *ld)
+{
+	unsigned long flags;
+	bool busy;
+
+	spin_lock_irqsave(&ld->err_lock, flags);
+	busy = test_bit(LMNIC_F_ERR_PENDING, &ld->flags);
+	if (!busy)
+		ld->err_held = true;
+	spin_unlock_irqrestore(&ld->err_lock, flags);
+	if (busy)
+		return -EBUSY;
+	cancel_delayed_work_sync(&ld->service);
+	return 0;
+}
+
 /* No more checks or reports: before the netdevs and queues go. */
 void lmnic_err_stop(struct lmnic_dev *ld)
 {

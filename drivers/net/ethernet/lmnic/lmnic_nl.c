@@ -44,6 +44,7 @@ static DEFINE_MUTEX(lmnic_devs_lock);
 
 void lmnic_nl_dev_add(struct lmnic_dev *ld)
 {
+	ld->nl_gone = false;	/* after a devlink reload */
 	mutex_lock(&lmnic_devs_lock);
 	list_add_tail(&ld->nl_list, &lmnic_devs);
 	mutex_unlock(&lmnic_devs_lock);
@@ -65,6 +66,41 @@ void lmnic_nl_dev_del(struct lmnic_dev *ld)
 	lmnic_mig_fini(ld);
 	mutex_unlock(&ld->nl_lock);
 	wait_var_event(&ld->nl_users, !atomic_read(&ld->nl_users));
+}
+
+/**
+ * lmnic_nl_dev_release - the family lets go of the adapter for a reload
+ * @ld: adapter
+ * @extack: why not
+ *
+ * As at removal, except that a migration is not undone: while a vport is
+ * in one, the reload is refused. The check and the adapter's release are
+ * one step under nl_lock, which every migration request holds.
+ *
+ * Return: 0, or -EBUSY while a vport is in a migration.
+ */
+int lmnic_nl_dev_release(struct lmnic_dev *ld, struct netlink_ext_ack *extack)
+{
+	u16 v;
+
+	mutex_lock(&ld->nl_lock);
+	for (v = 0; v < ld->num_vports; v++) {
+		if (ld->mig[v].state != LMNIC_MIG_NONE) {
+			mutex_unlock(&ld->nl_lock);
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "vport %u is in a migration: finish, resume or abort it first",
+					       v);
+			return -EBUSY;
+		}
+	}
+	ld->nl_gone = true;
+	mutex_unlock(&ld->nl_lock);
+
+	mutex_lock(&lmnic_devs_lock);
+	list_del(&ld->nl_list);
+	mutex_unlock(&lmnic_devs_lock);
+	wait_var_event(&ld->nl_users, !atomic_read(&ld->nl_users));
+	return 0;
 }
 
 /*

@@ -5,6 +5,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/rtnetlink.h>
+#include <net/devlink.h>
 
 #include <lmnic_version.h>
 
@@ -58,12 +59,14 @@ static void lmnic_irq_fini(struct lmnic_dev *ld)
 static int lmnic_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 {
 	struct device *dev = &pdev->dev;
+	struct devlink *devlink;
 	struct lmnic_dev *ld;
 	int err;
 
 	ld = lmnic_devlink_alloc(dev);
 	if (!ld)
 		return -ENOMEM;
+	devlink = priv_to_devlink(ld);
 	ld->pdev = pdev;
 	pci_set_drvdata(pdev, ld);
 
@@ -116,18 +119,26 @@ static int lmnic_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	if (err)
 		goto err_free_irqs;
 
+	/* what devlink reload takes down and makes again, under its lock */
+	devl_lock(devlink);
+	err = lmnic_devlink_params_register(ld);
+	if (err)
+		goto err_unlock;
+
 	err = lmnic_conns_init(ld);
 	if (err)
-		goto err_fini_aq;
+		goto err_unregister_params;
 
 	lmnic_mig_init(ld);
 	err = lmnic_netdevs_create(ld);
 	if (err)
 		goto err_fini_conns;
 
-	err = lmnic_devlink_register(ld);
+	err = lmnic_devlink_regions_create(ld);
 	if (err)
 		goto err_destroy_netdevs;
+	devl_unlock(devlink);
+	devlink_register(devlink);
 
 	/* what the PCI core restores after a reset */
 	pci_save_state(pdev);
@@ -139,10 +150,16 @@ static int lmnic_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	return 0;
 
 err_destroy_netdevs:
-	lmnic_err_stop(ld);
+	/* reports are held until lmnic_err_start(): no error work to stop */
 	lmnic_netdevs_destroy(ld);
 err_fini_conns:
 	lmnic_conns_fini(ld);
+err_unregister_params:
+	devl_unlock(devlink);
+	lmnic_devlink_params_unregister(ld);
+	goto err_fini_aq;
+err_unlock:
+	devl_unlock(devlink);
 err_fini_aq:
 	lmnic_aq_fini(ld);
 err_free_irqs:
@@ -168,17 +185,30 @@ err_free_devlink:
 static void lmnic_remove(struct pci_dev *pdev)
 {
 	struct lmnic_dev *ld = pci_get_drvdata(pdev);
+	struct devlink *devlink = priv_to_devlink(ld);
+	bool down;
+
+	/* a reload in progress ends first; none starts after this */
+	devl_lock(devlink);
+	ld->removing = true;
+	down = ld->reload_down;
+	devl_unlock(devlink);
 
 	/* no request reaches the adapter after this; migrations are undone */
-	lmnic_nl_dev_del(ld);
+	if (!down)
+		lmnic_nl_dev_del(ld);
 	if (pci_dev_is_disconnected(pdev)) {
 		/* surprise removal: keep what the regions say */
 		set_bit(LMNIC_F_DEAD, &ld->flags);
 		lmnic_err_report(ld, LMNIC_ERR_REASON_REMOVED, U32_MAX, U32_MAX);
 	}
 	lmnic_err_stop(ld);
-	lmnic_devlink_unregister(ld);
+	devlink_unregister(devlink);
+	devl_lock(devlink);
+	lmnic_devlink_regions_destroy(ld);
 	lmnic_netdevs_destroy(ld);
+	devl_unlock(devlink);
+	lmnic_devlink_params_unregister(ld);
 	lmnic_conns_fini(ld);
 	lmnic_aq_fini(ld);
 	lmnic_irq_fini(ld);
