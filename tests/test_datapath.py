@@ -568,10 +568,13 @@ def test_fault_fatal(pair, offloads):
     last = _last_dump(b)
     b.run("sleep 2.5")
     b.run(f"devlink health set {health} auto_recover false")
+    # the reporter's dump is taken at the next report: this error's
+    b.run(f"devlink health dump clear {health}")
     _flood(a, True)
     try:
         _fault(b, "fatal")
         doc = _wait_dump(b, last)
+        doc_id = last + 1   # the error's first dump: the reporter's
         _check_dump(doc, n, "firmware-fatal")
         assert doc["dump"]["adapter_answered"] is False
         assert "state: dead" in b.run(f"devlink health diagnose {health}")
@@ -586,8 +589,12 @@ def test_fault_fatal(pair, offloads):
     show = b.run(f"devlink health show {health}")
     assert re.search(r"error \d+ recover \d+", show), show
     _recovered(a, b, n)
+    # the reporter's dump is the error it was given: its dump, the vport
+    # counts at the error
     dump = b.run(f"devlink health dump show {health}")
-    assert "dump_id" in dump and "reason" in dump
+    assert re.search(rf"\bdump_id:? {doc_id}\b", dump), (dump, doc_id)
+    assert re.search(r"\breason:? (dead|firmware-fatal)\b", dump), dump
+    assert re.search(rf"\bvport1_connections:? {n}\b", dump), dump
     # the dumps are kept until cleared
     b.run(f"lmnic-analyze --clear {PCI}")
     rc, out = b.run_rc(f"lmnic-analyze {PCI} 2>&1")

@@ -546,19 +546,68 @@ static void lmnic_notify(struct lmnic_dev *ld, struct lmnic_dump *dump)
 	lmnic_nl_notify_err(ld, &ref);
 }
 
+/*
+ * What the health reporter's dump holds: the error it was given, as the
+ * error work saw it, not whatever the adapter or the dump list hold when
+ * the dump is read.
+ */
+struct lmnic_health_ctx {
+	struct lmnic_dump_ref dump;	/* id 0: no memory for a dump */
+	u32 reason;
+	u32 sections;
+	u32 cause;
+	u32 vport;
+	u32 qp;
+	u32 entry;
+	u32 detail_vport;	/* where the detector pointed, or U32_MAX */
+	u32 detail_qp;
+	u16 num_conn_tables;
+	u32 conns[LMNIC_MAX_VPORTS];
+};
+
+static void lmnic_health_ctx_fill(struct lmnic_dev *ld,
+				  struct lmnic_health_ctx *ctx, u32 reason)
+{
+	u16 v;
+
+	ctx->reason = reason;
+	ctx->cause = ld->err_cause;
+	ctx->vport = ld->err_vport;
+	ctx->qp = ld->err_qp;
+	ctx->entry = ld->err_entry;
+	ctx->detail_vport = ld->err_detail_vport;
+	ctx->detail_qp = ld->err_detail_qp;
+	ctx->num_conn_tables = ld->num_conn_tables;
+	for (v = 0; v < ld->num_conn_tables; v++)
+		ctx->conns[v] = ld->conns[v].count;
+}
+
 static void lmnic_err_work(struct work_struct *work)
 {
 	struct lmnic_dev *ld = container_of(work, struct lmnic_dev, err_work);
 	u32 reason = ld->err_reason;
+	struct lmnic_health_ctx *ctx;
 	struct lmnic_dump *dump;
 	char msg[64];
 
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	rtnl_lock();
 	dump = lmnic_dump_take(ld, reason);
+	if (ctx)
+		lmnic_health_ctx_fill(ld, ctx, reason);
 	rtnl_unlock();
 	lmnic_devlink_regions_snapshot(ld);
 	if (dump) {
-		lmnic_dump_store(dump);
+		const struct lmnic_dump_hdr *h = dump->data;
+
+		if (ctx)
+			ctx->sections = le32_to_cpu(h->num_sections);
+		lmnic_dump_store(dump);		/* gives it its id */
+		if (ctx)
+			ctx->dump = (struct lmnic_dump_ref){
+				.id = dump->id, .reason = dump->reason,
+				.time = dump->time, .size = dump->size,
+			};
 		dev_err(lmnic_to_dev(ld), "adapter error (%s): dump %u taken, %u bytes\n",
 			lmnic_reason_name(reason), dump->id, dump->size);
 		lmnic_notify(ld, dump);
@@ -567,7 +616,9 @@ static void lmnic_err_work(struct work_struct *work)
 			lmnic_reason_name(reason));
 	}
 	snprintf(msg, sizeof(msg), "adapter error: %s", lmnic_reason_name(reason));
-	devlink_health_report(ld->health, msg, ld);
+	/* without the context, a dump asked for later reads the latest one */
+	devlink_health_report(ld->health, msg, ctx);
+	kfree(ctx);
 	clear_bit(LMNIC_F_ERR_PENDING, &ld->flags);
 }
 
@@ -791,13 +842,20 @@ static int lmnic_health_recover(struct devlink_health_reporter *reporter,
 	return err;
 }
 
-static void lmnic_health_put_dump(struct devlink_fmsg *fmsg,
-				  const struct lmnic_dump_ref *d)
+/* devlink health dump show with no dump kept: the latest error dump's */
+static int lmnic_health_ctx_latest(struct lmnic_dev *ld,
+				   struct lmnic_health_ctx *ctx)
 {
-	devlink_fmsg_u32_pair_put(fmsg, "dump_id", d->id);
-	devlink_fmsg_string_pair_put(fmsg, "reason", lmnic_reason_name(d->reason));
-	devlink_fmsg_u64_pair_put(fmsg, "time_ns", d->time);
-	devlink_fmsg_u32_pair_put(fmsg, "size", d->size);
+	struct lmnic_dump_hdr h;
+
+	if (lmnic_dump_info(pci_name(ld->pdev), 0, &ctx->dump) ||
+	    lmnic_dump_read(pci_name(ld->pdev), ctx->dump.id, 0, &h, sizeof(h)))
+		return -ENOENT;
+	lmnic_health_ctx_fill(ld, ctx, ctx->dump.reason);
+	ctx->detail_vport = U32_MAX;	/* not known past the error's work */
+	ctx->detail_qp = U32_MAX;
+	ctx->sections = le32_to_cpu(h.num_sections);
+	return 0;
 }
 
 static int lmnic_health_dump(struct devlink_health_reporter *reporter,
@@ -805,29 +863,46 @@ static int lmnic_health_dump(struct devlink_health_reporter *reporter,
 			     struct netlink_ext_ack *extack)
 {
 	struct lmnic_dev *ld = devlink_health_reporter_priv(reporter);
-	struct lmnic_dump_ref d = {};
-	struct lmnic_dump_hdr h;
+	const struct lmnic_health_ctx *ctx = priv_ctx;
+	struct lmnic_health_ctx *latest = NULL;
 	u16 v;
 
-	if (lmnic_dump_info(pci_name(ld->pdev), 0, &d) ||
-	    lmnic_dump_read(pci_name(ld->pdev), d.id, 0, &h, sizeof(h))) {
-		NL_SET_ERR_MSG_MOD(extack, "no error dump");
-		return -ENOENT;
+	if (!ctx) {
+		latest = kzalloc(sizeof(*latest), GFP_KERNEL);
+		if (!latest)
+			return -ENOMEM;
+		if (lmnic_health_ctx_latest(ld, latest)) {
+			kfree(latest);
+			NL_SET_ERR_MSG_MOD(extack, "no error dump");
+			return -ENOENT;
+		}
+		ctx = latest;
 	}
-	lmnic_health_put_dump(fmsg, &d);
-	devlink_fmsg_u32_pair_put(fmsg, "sections", le32_to_cpu(h.num_sections));
-	devlink_fmsg_u32_pair_put(fmsg, "err_cause", ld->err_cause);
-	devlink_fmsg_u32_pair_put(fmsg, "err_vport", ld->err_vport);
-	devlink_fmsg_u32_pair_put(fmsg, "err_qp", ld->err_qp);
-	devlink_fmsg_u32_pair_put(fmsg, "err_entry", ld->err_entry);
-	for (v = 0; v < ld->num_conn_tables; v++) {
+	devlink_fmsg_string_pair_put(fmsg, "reason", lmnic_reason_name(ctx->reason));
+	if (ctx->dump.id) {
+		devlink_fmsg_u32_pair_put(fmsg, "dump_id", ctx->dump.id);
+		devlink_fmsg_u64_pair_put(fmsg, "time_ns", ctx->dump.time);
+		devlink_fmsg_u32_pair_put(fmsg, "size", ctx->dump.size);
+		devlink_fmsg_u32_pair_put(fmsg, "sections", ctx->sections);
+	}
+	devlink_fmsg_u32_pair_put(fmsg, "err_cause", ctx->cause);
+	devlink_fmsg_u32_pair_put(fmsg, "err_vport", ctx->vport);
+	devlink_fmsg_u32_pair_put(fmsg, "err_qp", ctx->qp);
+	devlink_fmsg_u32_pair_put(fmsg, "err_entry", ctx->entry);
+	if (ctx->detail_vport != U32_MAX)
+		devlink_fmsg_u32_pair_put(fmsg, "detected_vport", ctx->detail_vport);
+	if (ctx->detail_qp != U32_MAX)
+		devlink_fmsg_u32_pair_put(fmsg, "detected_queue", ctx->detail_qp);
+	for (v = 0; v < ctx->num_conn_tables; v++) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "vport%u_connections", v);
-		devlink_fmsg_u32_pair_put(fmsg, name, ld->conns[v].count);
+		devlink_fmsg_u32_pair_put(fmsg, name, ctx->conns[v]);
 	}
 	devlink_fmsg_string_pair_put(fmsg, "analyze",
-				     "lmnic-analyze reads the whole dump");
+				     ctx->dump.id ? "lmnic-analyze reads the whole dump" :
+				     "no memory for a dump at this error");
+	kfree(latest);
 	return 0;
 }
 
