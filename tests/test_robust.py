@@ -790,6 +790,16 @@ def region_conns(g, region, snapshot, ids):
     return magic, vport, valid
 
 
+def state_header(g, region, snapshot):
+    """From a snapshot of a vport's state block (state-vportN): the block
+    header's magic and vport, the connection table header's limit and
+    count (at 0x0b00)."""
+    head = region_bytes(g, f"read {region} snapshot {snapshot} address 0 length 20")
+    conn = region_bytes(g, f"read {region} snapshot {snapshot} address {0xb00} length 12")
+    return (struct.unpack_from("<I", head, 0)[0], struct.unpack_from("<H", head, 16)[0],
+            *struct.unpack_from("<II", conn, 4))
+
+
 @pytest.mark.stress("stock-6.1", "stock-6.12")
 def test_devlink_regions(duo):
     """Each vport's host-resident offload region is a devlink region, read
@@ -805,11 +815,24 @@ def test_devlink_regions(duo):
     assert len(ids) == 10, ids
     b.run("sleep 0.3")      # the adapter flushes the region every 100 ms
     names = [f"pci/{PCI}/offload-vport{v}" for v in range(4)]
+    states = [f"pci/{PCI}/state-vport{v}" for v in range(4)]
     shown = json.loads(b.run("devlink -j region show"))["regions"]
-    assert set(names) <= set(shown), shown
-    for n in names:     # the earlier tests' errors took snapshots too
+    assert set(names + states) <= set(shown), shown
+    for n in names + states:    # the earlier tests' errors took snapshots too
         for snap in shown[n].get("snapshot", []):
             b.run(f"devlink region del {n} snapshot {snap}")
+    # vport 1's block of state memory, in the adapter's own format: its
+    # header, and the connection table's with the limit and the 10 entries
+    state = states[1]
+    limit = int(re.search(r" conn-max (\d+) ", b.run(f"lmnic-conn dev {PCI}/1")).group(1))
+    b.run(f"devlink region new {state} snapshot 101")
+    try:
+        hdr = state_header(b, state, 101)
+        assert hdr == (0x50564D4C, 1, limit, 10), (hex(hdr[0]), hdr[1:])
+        last = b.run(f"devlink region dump {state} snapshot 101 | tail -1", timeout=300).split()
+        assert int(last[0], 16) + len(last) - 1 == shown[state]["size"], (last, shown[state])
+    finally:
+        b.run(f"devlink region del {state} snapshot 101")
     region = names[1]
     b.run(f"devlink region new {region} snapshot 100")
     try:
@@ -826,9 +849,12 @@ def test_devlink_regions(duo):
     wait_dump(b, last)
     settle(b)
     shown = json.loads(b.run("devlink -j region show"))["regions"]
-    snaps = [shown[n].get("snapshot", []) for n in names]
+    snaps = [shown[n].get("snapshot", []) for n in names + [state]]
     assert len(snaps[0]) == 1 and all(x == snaps[0] for x in snaps), shown
     snap = snaps[0][0]
+    # the state block, as the error left it
+    hdr = state_header(b, state, snap)
+    assert hdr[:3] == (0x50564D4C, 1, limit), (hex(hdr[0]), hdr[1:])
     try:
         magic, vport, valid = region_conns(b, region, snap, ids)
         # the region as the error left it: the connections still there
@@ -836,7 +862,7 @@ def test_devlink_regions(duo):
         assert magic == 0x52484D4C and vport == 1, (hex(magic), vport)
         assert set(ids) - {ids[3]} <= set(valid), (valid, ids)
     finally:
-        for n in names:
+        for n in names + [state]:
             b.run(f"devlink region del {n} snapshot {snap}")
     del_conns(b, "eth1")
 
@@ -866,7 +892,8 @@ def reload(g):
     return out
 
 
-@pytest.mark.stress("stock-6.12")
+# the debug kernel in make check; the stock ones in make stress
+@pytest.mark.stress("stock-6.1", "stock-6.12")
 def test_devlink_max_conns_reload(duo):
     """max_conns is a devlink parameter (driverinit) that devlink dev reload
     applies: the vports, their tables and regions are made again, while

@@ -195,6 +195,14 @@ struct lmnic_dev {
 	struct devlink_region *hr_region[LMNIC_MAX_VPORTS];
 	struct devlink_region_ops hr_region_ops[LMNIC_MAX_VPORTS];
 	char hr_region_name[LMNIC_MAX_VPORTS][24];
+	/* and each vport's block of state memory, as the adapter holds it */
+	struct devlink_region *sm_region[LMNIC_MAX_VPORTS];
+	struct devlink_region_ops sm_region_ops[LMNIC_MAX_VPORTS];
+	char sm_region_name[LMNIC_MAX_VPORTS][24];
+	struct lmnic_sm_region {
+		struct lmnic_dev *ld;
+		u16 vport;
+	} sm_region_of[LMNIC_MAX_VPORTS];
 
 	/*
 	 * errors: what the error vector latched, and their handling. Until

@@ -308,6 +308,76 @@ static int lmnic_hr_region_read(struct devlink *devlink,
 }
 #endif
 
+/*
+ * state-vportN: the fixed part of vport N's block of state memory as the
+ * adapter holds it (BAR2; Documentation/lmnic-hw.rst), in its native
+ * format: header, configuration, filters, RSS, queues, counters, the
+ * connection table's header, the host-specific sections. The table itself
+ * (a hash table over the adapter's whole capacity, tens of MiB) is
+ * mirrored entry by id in offload-vportN. Read from the running adapter.
+ */
+static u64 lmnic_sm_region_size(const struct lmnic_sm_region *r)
+{
+	return LMNIC_SM_FIXED_END;
+}
+
+/* LEN bytes of the region from OFF, read from the adapter. */
+static void lmnic_sm_copy(const struct lmnic_sm_region *r, u64 off, u8 *to,
+			  u64 len)
+{
+	const struct lmnic_dev *ld = r->ld;
+
+	memcpy_fromio(to, ld->state + LMNIC_SM_VPORT_BASE +
+		      (u64)r->vport * ld->vport_block + off, len);
+}
+
+static u8 *lmnic_sm_snapshot_data(const struct lmnic_sm_region *r)
+{
+	u64 size = lmnic_sm_region_size(r);
+	u8 *data;
+
+	if (test_bit(LMNIC_F_DEAD, &r->ld->flags))
+		return NULL;	/* it reads as all ones */
+	data = vmalloc(size);
+	if (data)
+		lmnic_sm_copy(r, 0, data, size);
+	return data;
+}
+
+static int lmnic_sm_region_snapshot(struct devlink *devlink,
+				    const struct devlink_region_ops *ops,
+				    struct netlink_ext_ack *extack, u8 **data)
+{
+	const struct lmnic_sm_region *r = ops->priv;
+
+	if (test_bit(LMNIC_F_DEAD, &r->ld->flags)) {
+		NL_SET_ERR_MSG_MOD(extack, "the adapter does not answer");
+		return -EIO;
+	}
+	*data = lmnic_sm_snapshot_data(r);
+	return *data ? 0 : -ENOMEM;
+}
+
+#ifdef LMNIC_HAVE_DEVLINK_REGION_READ
+static int lmnic_sm_region_read(struct devlink *devlink,
+				const struct devlink_region_ops *ops,
+				struct netlink_ext_ack *extack,
+				u64 offset, u32 size, u8 *data)
+{
+	const struct lmnic_sm_region *r = ops->priv;
+
+	if (offset > lmnic_sm_region_size(r) ||
+	    size > lmnic_sm_region_size(r) - offset)
+		return -EINVAL;
+	if (test_bit(LMNIC_F_DEAD, &r->ld->flags)) {
+		NL_SET_ERR_MSG_MOD(extack, "the adapter does not answer");
+		return -EIO;
+	}
+	lmnic_sm_copy(r, offset, data, size);
+	return 0;
+}
+#endif
+
 /* Under the devlink instance lock, as the region create below. */
 void lmnic_devlink_regions_destroy(struct lmnic_dev *ld)
 {
@@ -317,41 +387,85 @@ void lmnic_devlink_regions_destroy(struct lmnic_dev *ld)
 		if (ld->hr_region[v])
 			devl_region_destroy(ld->hr_region[v]);
 		ld->hr_region[v] = NULL;
+		if (ld->sm_region[v])
+			devl_region_destroy(ld->sm_region[v]);
+		ld->sm_region[v] = NULL;
 	}
+}
+
+static const struct devlink_region_ops lmnic_hr_region_ops = {
+	.destructor = vfree,
+	.snapshot = lmnic_hr_region_snapshot,
+#ifdef LMNIC_HAVE_DEVLINK_REGION_READ
+	.read = lmnic_hr_region_read,
+#endif
+};
+
+static const struct devlink_region_ops lmnic_sm_region_ops = {
+	.destructor = vfree,
+	.snapshot = lmnic_sm_region_snapshot,
+#ifdef LMNIC_HAVE_DEVLINK_REGION_READ
+	.read = lmnic_sm_region_read,
+#endif
+};
+
+/* Vport V's region KIND<V> of SIZE bytes: OPS, NAME its own copies. */
+static struct devlink_region *
+lmnic_vport_region(struct lmnic_dev *ld, const struct devlink_region_ops *kind,
+		   const char *prefix, u16 v, struct devlink_region_ops *ops,
+		   char *name, size_t name_len, void *priv, u64 size)
+{
+	snprintf(name, name_len, "%s%u", prefix, v);
+	*ops = *kind;
+	ops->name = name;
+	ops->priv = priv;
+	return devl_region_create(priv_to_devlink(ld), ops,
+				  LMNIC_REGION_SNAPSHOTS, size);
 }
 
 int lmnic_devlink_regions_create(struct lmnic_dev *ld)
 {
+	struct devlink_region *region;
 	u16 v;
 
 	for (v = 0; v < ld->num_conn_tables; v++) {
-		struct devlink_region_ops *ops = &ld->hr_region_ops[v];
-		struct devlink_region *region;
-
-		snprintf(ld->hr_region_name[v], sizeof(ld->hr_region_name[v]),
-			 "offload-vport%u", v);
-		ops->name = ld->hr_region_name[v];
-		ops->destructor = vfree;
-		ops->snapshot = lmnic_hr_region_snapshot;
-#ifdef LMNIC_HAVE_DEVLINK_REGION_READ
-		ops->read = lmnic_hr_region_read;
-#endif
-		ops->priv = &ld->conns[v];
-		region = devl_region_create(priv_to_devlink(ld), ops,
-					    LMNIC_REGION_SNAPSHOTS,
+		region = lmnic_vport_region(ld, &lmnic_hr_region_ops,
+					    "offload-vport", v,
+					    &ld->hr_region_ops[v],
+					    ld->hr_region_name[v],
+					    sizeof(ld->hr_region_name[v]),
+					    &ld->conns[v],
 					    lmnic_hr_region_size(&ld->conns[v]));
-		if (IS_ERR(region)) {
-			lmnic_devlink_regions_destroy(ld);
-			return PTR_ERR(region);
-		}
+		if (IS_ERR(region))
+			goto err;
 		ld->hr_region[v] = region;
 	}
+	for (v = 0; v < ld->num_vports; v++) {
+		struct lmnic_sm_region *r = &ld->sm_region_of[v];
+
+		r->ld = ld;
+		r->vport = v;
+		region = lmnic_vport_region(ld, &lmnic_sm_region_ops,
+					    "state-vport", v,
+					    &ld->sm_region_ops[v],
+					    ld->sm_region_name[v],
+					    sizeof(ld->sm_region_name[v]), r,
+					    lmnic_sm_region_size(r));
+		if (IS_ERR(region))
+			goto err;
+		ld->sm_region[v] = region;
+	}
 	return 0;
+
+err:
+	lmnic_devlink_regions_destroy(ld);
+	return PTR_ERR(region);
 }
 
 /*
- * At an adapter error: every region as the error left it, under one
- * snapshot id; a region whose snapshots are all kept gets none.
+ * At an adapter error: every region as the error left it (the state blocks
+ * while the adapter answers), under one snapshot id; a region whose
+ * snapshots are all kept gets none.
  */
 void lmnic_devlink_regions_snapshot(struct lmnic_dev *ld)
 {
@@ -359,12 +473,19 @@ void lmnic_devlink_regions_snapshot(struct lmnic_dev *ld)
 	u32 id;
 	u16 v;
 
-	if (!ld->hr_region[0] || devlink_region_snapshot_id_get(devlink, &id))
+	if (!ld->sm_region[0] || devlink_region_snapshot_id_get(devlink, &id))
 		return;
 	for (v = 0; v < ld->num_conn_tables; v++) {
 		u8 *data = lmnic_hr_snapshot_data(&ld->conns[v]);
 
 		if (data && devlink_region_snapshot_create(ld->hr_region[v],
+							   data, id))
+			vfree(data);
+	}
+	for (v = 0; v < ld->num_vports; v++) {
+		u8 *data = lmnic_sm_snapshot_data(&ld->sm_region_of[v]);
+
+		if (data && devlink_region_snapshot_create(ld->sm_region[v],
 							   data, id))
 			vfree(data);
 	}
