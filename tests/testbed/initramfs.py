@@ -89,6 +89,83 @@ def _stock_modules(kenv, root):
                    capture_output=True)
 
 
+# The kernel's YNL CLI (tools/net/ynl of linux-source-6.12) for the guests
+# that run it (tests/test_ynl.py), as an overlay on the guest's initramfs:
+# Debian's python3 and the modules of its library and of PyYAML that the CLI
+# loads, found by loading them on the host as the guest does.
+PYTHON = "/usr/bin/python3.11"
+PYPATH = "/usr/lib/python3/dist-packages"
+_CLI_IMPORTS = """
+import io, sys, traceback
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import cli
+# its command line, spec and output: the host has no lmnic family, so the
+# run ends in an error, reported as the CLI's would be
+sys.argv = ["cli.py", "--no-schema", "--spec", sys.argv[3], "--output-json",
+            "--list-ops"]
+try:
+    cli.main()
+except BaseException:
+    traceback.print_exc(file=io.StringIO())
+cli.YnlEncoder().encode({"x": {b"1"}})
+for m in list(sys.modules.values()):
+    f = getattr(m, "__file__", None)
+    if f and f.startswith("/usr/"):
+        print(f)
+"""
+
+
+def _cpio(root):
+    files = subprocess.run(["find", "."], cwd=root, capture_output=True,
+                           text=True, check=True).stdout
+    return subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=root,
+                          input=files.encode(), capture_output=True,
+                          check=True).stdout
+
+
+def _ynl_overlay(root):
+    ynl = Path(subprocess.run([str(TOP / "scripts/kernels.sh"), "srctree"], env=ENV,
+                              capture_output=True, text=True, check=True).stdout.strip())
+    ynl = ynl / "tools/net/ynl"
+    spec = TOP / "Documentation/netlink/specs/lmnic.yaml"
+    out = subprocess.run([PYTHON, "-S", "-c", _CLI_IMPORTS, str(ynl), PYPATH, str(spec)],
+                         capture_output=True, text=True, check=True).stdout
+    _copy(PYTHON, root)
+    for lib in _libs(PYTHON):
+        _copy(lib, root)
+    for f in sorted(set(out.split())):
+        _copy(f, root)
+        if f.endswith(".so"):
+            for lib in _libs(f):
+                _copy(lib, root)
+        else:   # its compiled form: the guest compiles nothing under TCG
+            pyc = Path(f).parent / "__pycache__" / (Path(f).stem + ".cpython-311.pyc")
+            if pyc.exists():
+                _copy(str(pyc), root)
+    _copy(f"{ynl}/cli.py", root, "ynl/cli.py")
+    for f in (ynl / "lib").glob("*.py"):
+        _copy(str(f), root, f"ynl/lib/{f.name}")
+    _copy(str(spec), root, "lmnic/lmnic.yaml")
+
+
+OVERLAYS = {"ynl": _ynl_overlay}
+
+
+def build_with(kernel, base, overlay):
+    """BASE, an initramfs of build(), with the files of OVERLAY over it (a
+    second archive after the first: the kernel unpacks both)."""
+    out = BUILD / kernel / f"initramfs-{overlay}.cpio.gz"
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        OVERLAYS[overlay](root)
+        os.chmod(root, 0o755)
+        extra = gzip.compress(_cpio(root), compresslevel=1)
+    tmp_out = out.with_suffix(".tmp")
+    tmp_out.write_bytes(base.read_bytes() + extra)
+    tmp_out.replace(out)
+    return out
+
+
 def build(kernel, modules):
     """Return the path of an initramfs for KERNEL holding MODULES (.ko paths)."""
     kenv = kernel_env(kernel)
@@ -123,11 +200,7 @@ def build(kernel, modules):
             "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n")
         (root / "etc/group").write_text("root:x:0:\nnogroup:x:65534:\n")
         (root / "etc/kernel").write_text(kernel + "\n")
-        files = subprocess.run(["find", "."], cwd=root, capture_output=True,
-                               text=True, check=True).stdout
-        cpio = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"],
-                              cwd=root, input=files.encode(),
-                              capture_output=True, check=True).stdout
+        cpio = _cpio(root)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = out.with_suffix(".tmp")
     tmp_out.write_bytes(gzip.compress(cpio, compresslevel=1))

@@ -40,17 +40,22 @@ class Pool:
             raise RuntimeError(f"modules for {kernel} did not build:\n{log}")
         return paths
 
-    def initrd(self, kernel):
-        if kernel not in self._initrds:
-            self._initrds[kernel] = initramfs.build(kernel, self.modules(kernel))
-        return self._initrds[kernel]
+    def initrd(self, kernel, overlay=None):
+        """The guests' initramfs for KERNEL, with OVERLAY's files
+        (initramfs.OVERLAYS) if given."""
+        key = (kernel, overlay)
+        if key not in self._initrds:
+            self._initrds[key] = (
+                initramfs.build_with(kernel, self.initrd(kernel), overlay) if overlay
+                else initramfs.build(kernel, self.modules(kernel)))
+        return self._initrds[key]
 
-    def new_guest(self, name, kernel, **kw):
+    def new_guest(self, name, kernel, overlay=None, **kw):
         """A guest outside the pool (the caller stops it)."""
         kw.setdefault("segment_port", self.segment_port)
         kw.setdefault("index", self._next_index)
         self._next_index += 1
-        return Guest(name, kernel, self.initrd(kernel), self.workdir, **kw)
+        return Guest(name, kernel, self.initrd(kernel, overlay), self.workdir, **kw)
 
     def get(self, name, kernel, **kw):
         """The pool's guest NAME, booted on first use."""
