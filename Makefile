@@ -86,11 +86,16 @@ build/host/%: tests/unit/%.c include/lmnic_hw.h
 	$(CC) $(UNIT_CFLAGS) -o $@ $< -lcmocka
 
 # the dump decoder of lmnic-analyze, with the sources the tool builds from
-DECODER := tools/lmnic_dump.c tools/crc32c.c
+DECODER := tools/lmnic_dump.c tools/lmnic_json.c tools/crc32c.c
 build/host/test_dump_decode: tests/unit/test_dump_decode.c $(DECODER) \
-		tools/lmnic_dump.h include/lmnic_hw.h include/uapi/linux/lmnic_dump.h
+		tools/lmnic_dump.h tools/lmnic_json.h include/lmnic_hw.h include/uapi/linux/lmnic_dump.h
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -Iinclude/uapi -o $@ $< $(DECODER) -lcmocka
+
+# the tools' JSON writer
+build/host/test_json: tests/unit/test_json.c tools/lmnic_json.c tools/lmnic_json.h
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< tools/lmnic_json.c -lcmocka
 
 # the migration stream parser as the tools build it, and their stream builder
 STREAM := drivers/net/ethernet/lmnic/lmnic_stream.c tools/lmnic_stream_build.c \

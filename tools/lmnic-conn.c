@@ -17,6 +17,7 @@
 #include <linux/lmnic.h>
 
 #include "lmnic_cli.h"
+#include "lmnic_json.h"
 #include "lmnic_nl.h"
 
 #define TOOL "lmnic-conn"
@@ -24,15 +25,16 @@
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: lmnic-conn add DEV tcp|udp SRC SPORT DST DPORT [steer Q] [drop] [mark M] [count] [id N]\n"
+		"usage: lmnic-conn [-j] add DEV tcp|udp SRC SPORT DST DPORT [steer Q] [drop] [mark M] [count] [id N]\n"
 		"       lmnic-conn del DEV ID\n"
-		"       lmnic-conn list [DEV]\n"
-		"       lmnic-conn dev [DEV]\n"
+		"       lmnic-conn [-j] list [DEV]\n"
+		"       lmnic-conn [-j] dev [DEV]\n"
 		"       lmnic-conn bulk DEV N DST [udp|tcp]\n"
 		"       lmnic-conn -h | --help | -V | --version\n"
 		"DEV: a vport's netdev, or PCI address/vport (0000:00:01.0/1).\n"
 		"bulk offloads N connections SRC=198.18.0.0+i SPORT=1024+i%%60000\n"
 		"DST DPORT=5000, counting only, and prints the rate.\n"
+		"-j, --json: add, list and dev print JSON (one document a line).\n"
 		"Exit: 0 done, 1 failed, 2 usage. See lmnic-conn(8).\n");
 	exit(code);
 }
@@ -164,6 +166,9 @@ static int parse_bulk(struct args *a, int argc, char **argv)
 	return argc > 4 ? parse_proto(argv[4], &a->proto) : 0;
 }
 
+static int use_json;
+static struct lmnic_json json;
+
 static int fail(struct lmnic_nl *nl, const char *what, int err)
 {
 	fprintf(stderr, "lmnic-conn: %s: %s%s%s\n", what, strerror(-err),
@@ -228,7 +233,19 @@ static int cmd_add(struct lmnic_nl *nl, const struct args *a)
 	err = lmnic_nl_run(nl, msg, add_reply, &id);
 	if (err)
 		return fail(nl, "add", err);
-	printf("id %u\n", id);
+	if (id == ~0U) {
+		fprintf(stderr, TOOL ": add: the driver's reply lacks the id: "
+			"a driver of another version?\n");
+		return LMNIC_EXIT_FAIL;
+	}
+	if (use_json) {
+		lmnic_json_obj_open(&json, NULL);
+		lmnic_json_u64(&json, "id", id);
+		lmnic_json_obj_close(&json);
+		lmnic_json_end_line(&json);
+	} else {
+		printf("id %u\n", id);
+	}
 	return LMNIC_EXIT_OK;
 }
 
@@ -244,68 +261,236 @@ static int cmd_del(struct lmnic_nl *nl, const struct args *a)
 	return err ? fail(nl, "del", err) : LMNIC_EXIT_OK;
 }
 
+/* -j: list, dev and add print JSON (lmnic_json.h) */
+
+/*
+ * What a reply callback learnt: set when the driver sent something this
+ * tool cannot read (an attribute missing or of the wrong size: a driver of
+ * another version), which fails the command.
+ */
+struct reply {
+	const char *what;
+	int bad;
+};
+
+/* Attributes of TB the tool needs: the first missing one, or -1. */
+static int missing(struct nlattr **tb, const int *need, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!tb[need[i]])
+			return need[i];
+	return -1;
+}
+
+static void bad_reply(struct reply *r, const char *why, int attr)
+{
+	if (!r->bad)
+		fprintf(stderr, TOOL ": %s: the driver's reply %s (attribute %d): "
+			"a driver of another version?\n", r->what, why, attr);
+	r->bad = 1;
+}
+
+static const char *const action_names[] = { "steer", "drop", "mark", "count" };
+
+static void json_conn(struct nlattr **tb, const char *src, const char *dst,
+		      uint32_t actions)
+{
+	unsigned int i;
+
+	lmnic_json_obj_open(&json, NULL);
+	lmnic_json_str(&json, "dev", nla_get_string(tb[LMNIC_A_CONN_DEV_NAME]));
+	lmnic_json_u64(&json, "vport", nla_get_u32(tb[LMNIC_A_CONN_VPORT]));
+	lmnic_json_u64(&json, "id", nla_get_u32(tb[LMNIC_A_CONN_ID]));
+	lmnic_json_str(&json, "proto",
+		       nla_get_u8(tb[LMNIC_A_CONN_PROTO]) == IPPROTO_TCP ? "tcp" : "udp");
+	lmnic_json_str(&json, "src", src);
+	lmnic_json_u64(&json, "sport", ntohs(nla_get_u16(tb[LMNIC_A_CONN_SPORT])));
+	lmnic_json_str(&json, "dst", dst);
+	lmnic_json_u64(&json, "dport", ntohs(nla_get_u16(tb[LMNIC_A_CONN_DPORT])));
+	lmnic_json_arr_open(&json, "actions");
+	for (i = 0; i < sizeof(action_names) / sizeof(action_names[0]); i++)
+		if (actions & (1U << i))
+			lmnic_json_str(&json, NULL, action_names[i]);
+	lmnic_json_arr_close(&json);
+	if (actions & LMNIC_CONN_ACTION_STEER)
+		lmnic_json_u64(&json, "queue", tb[LMNIC_A_CONN_QUEUE] ?
+			       nla_get_u32(tb[LMNIC_A_CONN_QUEUE]) : 0);
+	if (actions & LMNIC_CONN_ACTION_MARK)
+		lmnic_json_u64(&json, "mark", tb[LMNIC_A_CONN_MARK] ?
+			       nla_get_u32(tb[LMNIC_A_CONN_MARK]) : 0);
+	lmnic_json_obj_open(&json, "owner");
+	lmnic_json_u64(&json, "pid", tb[LMNIC_A_CONN_OWNER_PID] ?
+		       nla_get_u32(tb[LMNIC_A_CONN_OWNER_PID]) : 0);
+	lmnic_json_str(&json, "comm", tb[LMNIC_A_CONN_OWNER_COMM] ?
+		       nla_get_string(tb[LMNIC_A_CONN_OWNER_COMM]) : "");
+	lmnic_json_obj_close(&json);
+	lmnic_json_u64(&json, "packets", tb[LMNIC_A_CONN_PACKETS] ?
+		       nla_get_u64(tb[LMNIC_A_CONN_PACKETS]) : 0);
+	lmnic_json_u64(&json, "bytes", tb[LMNIC_A_CONN_BYTES] ?
+		       nla_get_u64(tb[LMNIC_A_CONN_BYTES]) : 0);
+	lmnic_json_obj_close(&json);
+}
+
 static int list_cb(struct nl_msg *msg, void *arg)
 {
+	static const int need[] = {
+		LMNIC_A_CONN_DEV_NAME, LMNIC_A_CONN_VPORT, LMNIC_A_CONN_ID,
+		LMNIC_A_CONN_FAMILY, LMNIC_A_CONN_PROTO, LMNIC_A_CONN_SRC,
+		LMNIC_A_CONN_DST, LMNIC_A_CONN_SPORT, LMNIC_A_CONN_DPORT,
+	};
 	struct nlattr *tb[LMNIC_A_CONN_MAX + 1];
+	struct reply *r = arg;
 	char src[64], dst[64];
-	int af;
+	int af, alen, attr;
+	uint32_t actions;
 
-	(void)arg;
-	if (lmnic_nl_parse(msg, tb, LMNIC_A_CONN_MAX) || !tb[LMNIC_A_CONN_ID])
+	if (lmnic_nl_parse(msg, tb, LMNIC_A_CONN_MAX)) {
+		bad_reply(r, "does not parse", 0);
 		return NL_OK;
+	}
+	attr = missing(tb, need, sizeof(need) / sizeof(need[0]));
+	if (attr >= 0) {
+		bad_reply(r, "lacks an attribute", attr);
+		return NL_OK;
+	}
 	af = nla_get_u8(tb[LMNIC_A_CONN_FAMILY]) == 4 ? AF_INET : AF_INET6;
+	alen = af == AF_INET ? 4 : 16;
+	if (nla_len(tb[LMNIC_A_CONN_SRC]) != alen ||
+	    nla_len(tb[LMNIC_A_CONN_DST]) != alen) {
+		bad_reply(r, "has an address of the wrong size", LMNIC_A_CONN_SRC);
+		return NL_OK;
+	}
 	inet_ntop(af, nla_data(tb[LMNIC_A_CONN_SRC]), src, sizeof(src));
 	inet_ntop(af, nla_data(tb[LMNIC_A_CONN_DST]), dst, sizeof(dst));
+	actions = tb[LMNIC_A_CONN_ACTIONS] ? nla_get_u32(tb[LMNIC_A_CONN_ACTIONS]) : 0;
+	if (use_json) {
+		json_conn(tb, src, dst, actions);
+		return NL_OK;
+	}
 	printf("%s vport %u id %u %s %s %u %s %u actions 0x%x queue %u mark %u "
 	       "owner %u %s packets %llu bytes %llu\n",
 	       nla_get_string(tb[LMNIC_A_CONN_DEV_NAME]),
 	       nla_get_u32(tb[LMNIC_A_CONN_VPORT]), nla_get_u32(tb[LMNIC_A_CONN_ID]),
-	       nla_get_u8(tb[LMNIC_A_CONN_PROTO]) == 6 ? "tcp" : "udp",
+	       nla_get_u8(tb[LMNIC_A_CONN_PROTO]) == IPPROTO_TCP ? "tcp" : "udp",
 	       src, ntohs(nla_get_u16(tb[LMNIC_A_CONN_SPORT])),
-	       dst, ntohs(nla_get_u16(tb[LMNIC_A_CONN_DPORT])),
-	       nla_get_u32(tb[LMNIC_A_CONN_ACTIONS]), nla_get_u32(tb[LMNIC_A_CONN_QUEUE]),
-	       nla_get_u32(tb[LMNIC_A_CONN_MARK]), nla_get_u32(tb[LMNIC_A_CONN_OWNER_PID]),
-	       nla_get_string(tb[LMNIC_A_CONN_OWNER_COMM]),
-	       (unsigned long long)nla_get_u64(tb[LMNIC_A_CONN_PACKETS]),
-	       (unsigned long long)nla_get_u64(tb[LMNIC_A_CONN_BYTES]));
+	       dst, ntohs(nla_get_u16(tb[LMNIC_A_CONN_DPORT])), actions,
+	       tb[LMNIC_A_CONN_QUEUE] ? nla_get_u32(tb[LMNIC_A_CONN_QUEUE]) : 0,
+	       tb[LMNIC_A_CONN_MARK] ? nla_get_u32(tb[LMNIC_A_CONN_MARK]) : 0,
+	       tb[LMNIC_A_CONN_OWNER_PID] ? nla_get_u32(tb[LMNIC_A_CONN_OWNER_PID]) : 0,
+	       tb[LMNIC_A_CONN_OWNER_COMM] ?
+	       nla_get_string(tb[LMNIC_A_CONN_OWNER_COMM]) : "-",
+	       tb[LMNIC_A_CONN_PACKETS] ?
+	       (unsigned long long)nla_get_u64(tb[LMNIC_A_CONN_PACKETS]) : 0ULL,
+	       tb[LMNIC_A_CONN_BYTES] ?
+	       (unsigned long long)nla_get_u64(tb[LMNIC_A_CONN_BYTES]) : 0ULL);
 	return NL_OK;
+}
+
+/* A dump into CB, inside a JSON array with -j; fails on a bad reply. */
+static int run_dump(struct lmnic_nl *nl, struct nl_msg *msg, const char *what,
+		    nl_recvmsg_msg_cb_t cb)
+{
+	struct reply r = { .what = what };
+	int err;
+
+	if (use_json)
+		lmnic_json_arr_open(&json, NULL);
+	err = lmnic_nl_run(nl, msg, cb, &r);
+	if (use_json) {
+		lmnic_json_arr_close(&json);
+		lmnic_json_end_line(&json);
+	}
+	if (err)
+		return fail(nl, what, err);
+	return r.bad ? LMNIC_EXIT_FAIL : LMNIC_EXIT_OK;
 }
 
 static int cmd_list(struct lmnic_nl *nl, const struct args *a)
 {
 	struct nl_msg *msg = conn_msg(nl, LMNIC_CMD_CONN_GET, NLM_F_DUMP, a->dev);
-	int err;
 
 	if (!msg)
 		return LMNIC_EXIT_FAIL;
-	err = lmnic_nl_run(nl, msg, list_cb, NULL);
-	return err ? fail(nl, "list", err) : LMNIC_EXIT_OK;
+	return run_dump(nl, msg, "list", list_cb);
+}
+
+static uint32_t dev_u32(struct nlattr **tb, int attr)
+{
+	return tb[attr] ? nla_get_u32(tb[attr]) : 0;
+}
+
+static uint64_t dev_u64(struct nlattr **tb, int attr)
+{
+	return tb[attr] ? nla_get_u64(tb[attr]) : 0;
+}
+
+static void json_dev(struct nlattr **tb)
+{
+	char serial[17];
+
+	snprintf(serial, sizeof(serial), "%016llx",
+		 (unsigned long long)dev_u64(tb, LMNIC_A_DEV_SERIAL));
+	lmnic_json_obj_open(&json, NULL);
+	lmnic_json_str(&json, "dev", nla_get_string(tb[LMNIC_A_DEV_DEV_NAME]));
+	lmnic_json_u64(&json, "vport", nla_get_u32(tb[LMNIC_A_DEV_VPORT]));
+	if (tb[LMNIC_A_DEV_IFINDEX])
+		lmnic_json_u64(&json, "ifindex", nla_get_u32(tb[LMNIC_A_DEV_IFINDEX]));
+	lmnic_json_str(&json, "serial", serial);
+	lmnic_json_u64(&json, "hw_version", dev_u32(tb, LMNIC_A_DEV_HW_VERSION));
+	lmnic_json_u64(&json, "layout", dev_u32(tb, LMNIC_A_DEV_LAYOUT_VERSION));
+	lmnic_json_u64(&json, "vports", dev_u32(tb, LMNIC_A_DEV_VPORTS));
+	lmnic_json_u64(&json, "state_size", dev_u64(tb, LMNIC_A_DEV_STATE_SIZE));
+	lmnic_json_u64(&json, "vport_state_size",
+		       dev_u32(tb, LMNIC_A_DEV_VPORT_STATE_SIZE));
+	lmnic_json_u64(&json, "conn_capacity", dev_u32(tb, LMNIC_A_DEV_CONN_CAPACITY));
+	if (tb[LMNIC_A_DEV_CONN_MAX]) {
+		lmnic_json_u64(&json, "conn_max", dev_u32(tb, LMNIC_A_DEV_CONN_MAX));
+		lmnic_json_u64(&json, "conn_count", dev_u32(tb, LMNIC_A_DEV_CONN_COUNT));
+	}
+	lmnic_json_u64(&json, "err_dumps", dev_u32(tb, LMNIC_A_DEV_ERR_DUMPS));
+	lmnic_json_bool(&json, "dead", !!tb[LMNIC_A_DEV_DEAD]);
+	lmnic_json_obj_close(&json);
 }
 
 static int dev_cb(struct nl_msg *msg, void *arg)
 {
+	static const int need[] = { LMNIC_A_DEV_DEV_NAME, LMNIC_A_DEV_VPORT };
 	struct nlattr *tb[LMNIC_A_DEV_MAX + 1];
+	struct reply *r = arg;
+	int attr;
 
-	(void)arg;
-	if (lmnic_nl_parse(msg, tb, LMNIC_A_DEV_MAX) || !tb[LMNIC_A_DEV_DEV_NAME])
+	if (lmnic_nl_parse(msg, tb, LMNIC_A_DEV_MAX)) {
+		bad_reply(r, "does not parse", 0);
 		return NL_OK;
+	}
+	attr = missing(tb, need, sizeof(need) / sizeof(need[0]));
+	if (attr >= 0) {
+		bad_reply(r, "lacks an attribute", attr);
+		return NL_OK;
+	}
+	if (use_json) {
+		json_dev(tb);
+		return NL_OK;
+	}
 	printf("%s vport %u", nla_get_string(tb[LMNIC_A_DEV_DEV_NAME]),
 	       nla_get_u32(tb[LMNIC_A_DEV_VPORT]));
 	if (tb[LMNIC_A_DEV_IFINDEX])
 		printf(" ifindex %u", nla_get_u32(tb[LMNIC_A_DEV_IFINDEX]));
 	printf(" serial %016llx hw 0x%08x layout %u vports %u state %llu "
 	       "vport-state %u conn-capacity %u",
-	       (unsigned long long)nla_get_u64(tb[LMNIC_A_DEV_SERIAL]),
-	       nla_get_u32(tb[LMNIC_A_DEV_HW_VERSION]),
-	       nla_get_u32(tb[LMNIC_A_DEV_LAYOUT_VERSION]),
-	       nla_get_u32(tb[LMNIC_A_DEV_VPORTS]),
-	       (unsigned long long)nla_get_u64(tb[LMNIC_A_DEV_STATE_SIZE]),
-	       nla_get_u32(tb[LMNIC_A_DEV_VPORT_STATE_SIZE]),
-	       nla_get_u32(tb[LMNIC_A_DEV_CONN_CAPACITY]));
+	       (unsigned long long)dev_u64(tb, LMNIC_A_DEV_SERIAL),
+	       dev_u32(tb, LMNIC_A_DEV_HW_VERSION),
+	       dev_u32(tb, LMNIC_A_DEV_LAYOUT_VERSION),
+	       dev_u32(tb, LMNIC_A_DEV_VPORTS),
+	       (unsigned long long)dev_u64(tb, LMNIC_A_DEV_STATE_SIZE),
+	       dev_u32(tb, LMNIC_A_DEV_VPORT_STATE_SIZE),
+	       dev_u32(tb, LMNIC_A_DEV_CONN_CAPACITY));
 	if (tb[LMNIC_A_DEV_CONN_MAX])
-		printf(" conn-max %u conn-count %u", nla_get_u32(tb[LMNIC_A_DEV_CONN_MAX]),
-		       nla_get_u32(tb[LMNIC_A_DEV_CONN_COUNT]));
-	printf(" err-dumps %u%s\n", nla_get_u32(tb[LMNIC_A_DEV_ERR_DUMPS]),
+		printf(" conn-max %u conn-count %u", dev_u32(tb, LMNIC_A_DEV_CONN_MAX),
+		       dev_u32(tb, LMNIC_A_DEV_CONN_COUNT));
+	printf(" err-dumps %u%s\n", dev_u32(tb, LMNIC_A_DEV_ERR_DUMPS),
 	       tb[LMNIC_A_DEV_DEAD] ? " dead" : "");
 	return NL_OK;
 }
@@ -316,7 +501,6 @@ static int cmd_dev(struct lmnic_nl *nl, const struct args *a)
 	struct nl_msg *msg = lmnic_nl_msg(nl, LMNIC_CMD_DEV_GET,
 					  !a->dev || !strchr(a->dev, '/') ?
 					  NLM_F_DUMP : 0);
-	int err;
 
 	if (!msg) {
 		fprintf(stderr, "lmnic-conn: %s\n", strerror(ENOMEM));
@@ -328,8 +512,7 @@ static int cmd_dev(struct lmnic_nl *nl, const struct args *a)
 		nlmsg_free(msg);
 		return LMNIC_EXIT_FAIL;
 	}
-	err = lmnic_nl_run(nl, msg, dev_cb, NULL);
-	return err ? fail(nl, "dev", err) : LMNIC_EXIT_OK;
+	return run_dump(nl, msg, "dev", dev_cb);
 }
 
 static int cmd_bulk(struct lmnic_nl *nl, const struct args *a)
@@ -384,6 +567,12 @@ int main(int argc, char **argv)
 	unsigned int i;
 	int err, rc;
 
+	if (argc > 1 && (!strcmp(argv[1], "-j") || !strcmp(argv[1], "--json"))) {
+		use_json = 1;
+		lmnic_json_init(&json, stdout);
+		argc--;
+		argv++;
+	}
 	if (argc < 2)
 		usage(LMNIC_EXIT_USAGE);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||

@@ -15,6 +15,7 @@
 
 #include "crc32c.h"
 #include "lmnic_dump.h"
+#include "lmnic_json.h"
 
 /*
  * The fuzz target is built with LMNIC_FUZZ: checksum mismatches are then
@@ -327,20 +328,7 @@ static void fmt_key(const struct lmnic_conn_key *k, char *buf, size_t len)
 
 static void json_str(FILE *out, const char *s, size_t max)
 {
-	size_t i;
-
-	fputc('"', out);
-	for (i = 0; i < max && s[i]; i++) {
-		unsigned char c = s[i];
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c > 0x7e)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
+	lmnic_json_quote(out, s, max);
 }
 
 struct diagnosis {

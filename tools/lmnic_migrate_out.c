@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lmnic_json.h"
 #include "lmnic_migrate.h"
 
 /* ---- results and output ------------------------------------------------ */
@@ -67,21 +68,14 @@ void ev_begin(struct event *e, const char *name)
 	       now_ms() - t_start);
 }
 
-/* ,"KEY":"S" with S escaped */
+/* ,"KEY":"S", S quoted as every tool quotes strings (lmnic_json.h) */
 void ev_str(struct event *e, const char *key, const char *s)
 {
-	ev_add(e, ",\"%s\":\"", key);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			ev_add(e, "\\%c", c);
-		else if (c < 0x20)
-			ev_add(e, "\\u%04x", c);
-		else
-			ev_add(e, "%c", c);
-	}
-	ev_add(e, "\"");
+	ev_add(e, ",\"%s\":", key);
+	if (e->len < sizeof(e->buf))
+		e->len += lmnic_json_quote_buf(e->buf + e->len,
+					       sizeof(e->buf) - e->len, s,
+					       SIZE_MAX);
 }
 
 /* Close the object; 0, or -1 if it did not fit (and is not sent). */
