@@ -66,6 +66,17 @@ def test_ynl_cli(ynl):
     assert got["actions"] == ["count"] and got["owner-comm"] == "python3.11", got
     listed = g.run("lmnic-conn list eth1")
     assert f" id {cid} udp 10.42.0.1 5001 10.42.0.2 5002 " in listed, listed
+    # lmnic-conn -j says the same, with the same structure of fields
+    (mine,) = json.loads(g.run("lmnic-conn -j list eth1"))
+    assert mine == {"dev": PCI, "vport": 1, "id": cid, "proto": "udp",
+                    "src": "10.42.0.1", "sport": 5001, "dst": "10.42.0.2",
+                    "dport": 5002, "actions": ["count"],
+                    "owner": {"pid": got["owner-pid"], "comm": "python3.11"},
+                    "packets": got["packets"], "bytes": got["bytes"]}, (mine, got)
+    mine = json.loads(g.run(f"lmnic-conn -j dev {PCI}"))
+    assert [(d["dev"], d["vport"], d["conn_max"], d["conn_count"], d["dead"])
+            for d in mine] == [(d["dev-name"], d["vport"], d["conn-max"], int(d["vport"] == 1),
+                                False) for d in devs], (mine, devs)
 
     st = cli(g, "--do mig-status", {"dev-name": PCI, "vport": 1, "want-digest": True})
     assert st["mac"] == g.run("cat /sys/class/net/eth1/address").strip(), st
