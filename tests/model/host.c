@@ -214,6 +214,7 @@ int qemu_madvise(void *addr, size_t len, int advice)
 static struct {
     void *p;
     size_t cap;
+    size_t align;
     bool used;
 } mh_pool[MH_POOL];
 
@@ -223,8 +224,10 @@ void *qemu_try_memalign(size_t alignment, size_t size)
     unsigned i;
     void *p;
 
-    for (i = 0; i < MH_POOL && alignment <= 4096; i++) {
-        if (mh_pool[i].p && !mh_pool[i].used && mh_pool[i].cap >= want) {
+    alignment = MAX(alignment, 4096);
+    for (i = 0; i < MH_POOL; i++) {
+        if (mh_pool[i].p && !mh_pool[i].used && mh_pool[i].cap >= want &&
+            mh_pool[i].align >= alignment) {
             mh_pool[i].used = true;
             ASAN_UNPOISON_MEMORY_REGION(mh_pool[i].p, want);
             ASAN_POISON_MEMORY_REGION((uint8_t *)mh_pool[i].p + want,
@@ -234,7 +237,7 @@ void *qemu_try_memalign(size_t alignment, size_t size)
     }
     /* a power of two: the pool soon holds blocks every LOAD fits in */
     cap = MAX(pow2ceil(want), 64 * KiB);
-    if (posix_memalign(&p, MAX(alignment, 4096), cap)) {
+    if (posix_memalign(&p, alignment, cap)) {
         return NULL;
     }
     for (i = 0; i < MH_POOL; i++) {
@@ -242,6 +245,7 @@ void *qemu_try_memalign(size_t alignment, size_t size)
             free(mh_pool[i].p);
             mh_pool[i].p = p;
             mh_pool[i].cap = cap;
+            mh_pool[i].align = alignment;
             mh_pool[i].used = true;
             break;
         }
