@@ -97,6 +97,14 @@ build/host/test_json: tests/unit/test_json.c tools/lmnic_json.c tools/lmnic_json
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< tools/lmnic_json.c -lcmocka
 
+# the tools' check of the family's replies, with the tables from the spec
+NL_ATTR := tools/lmnic_nl_attr.c tools/lmnic_nl_policy.c
+build/host/test_nl_attr: tests/unit/test_nl_attr.c $(NL_ATTR) tools/lmnic_nl.h \
+		include/uapi/linux/lmnic.h
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -Iinclude/uapi -I/usr/include/libnl3 -o $@ $< $(NL_ATTR) \
+		-lcmocka -lnl-genl-3 -lnl-3
+
 # the migration stream parser as the tools build it, and their stream builder
 STREAM := drivers/net/ethernet/lmnic/lmnic_stream.c tools/lmnic_stream_build.c \
 	  tools/crc32c.c

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Generate the lmnic family's kernel policy/ops code and its UAPI header from
 # Documentation/netlink/specs/lmnic.yaml with tools/net/ynl of Debian's
-# linux-source-6.12. With --check, regenerate into a scratch directory and
-# fail if the committed files differ.
+# linux-source-6.12, and the tools' table of what replies may hold
+# (tools/lmnic_nl_policy.c) with scripts/nl-policy-gen.py. With --check,
+# regenerate into a scratch directory and fail if the committed files differ.
 #
 # usage: ynl-gen.sh [--check]
 set -euo pipefail
@@ -42,4 +43,16 @@ for i in "${!outs[@]}"; do
 		cp "$out" "$top/${outs[$i]}"
 	fi
 done
+
+out=$work/lmnic_nl_policy.c
+/usr/bin/python3 "$top/scripts/nl-policy-gen.py" "$top/$spec" "$out"
+if [ "${1:-}" = --check ]; then
+	if ! cmp -s "$out" "$top/tools/lmnic_nl_policy.c"; then
+		echo "ynl-gen: tools/lmnic_nl_policy.c differs from what $spec generates:" >&2
+		diff -u "$top/tools/lmnic_nl_policy.c" "$out" >&2 || true
+		rc=1
+	fi
+else
+	cp "$out" "$top/tools/lmnic_nl_policy.c"
+fi
 exit $rc

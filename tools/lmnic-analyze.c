@@ -44,6 +44,7 @@ struct fetch {
 	uint32_t got;
 	uint32_t id;
 	int bad;
+	char why[160];		/* a reply this tool cannot read */
 };
 
 static int fetch_cb(struct nl_msg *msg, void *arg)
@@ -52,9 +53,16 @@ static int fetch_cb(struct nl_msg *msg, void *arg)
 	struct fetch *f = arg;
 	uint32_t size, off, len;
 
-	if (lmnic_nl_parse(msg, tb, LMNIC_A_ERR_DUMP_MAX) ||
-	    !tb[LMNIC_A_ERR_DUMP_SIZE] || !tb[LMNIC_A_ERR_DUMP_OFFSET] ||
-	    !tb[LMNIC_A_ERR_DUMP_DATA]) {
+	if (f->bad)
+		return NL_OK;
+	if (lmnic_nl_parse(msg, tb, &lmnic_nl_err_dump, f->why, sizeof(f->why))) {
+		f->bad = 1;
+		return NL_OK;
+	}
+	if (!tb[LMNIC_A_ERR_DUMP_SIZE] || !tb[LMNIC_A_ERR_DUMP_OFFSET] ||
+	    !tb[LMNIC_A_ERR_DUMP_DATA] || !tb[LMNIC_A_ERR_DUMP_ID]) {
+		snprintf(f->why, sizeof(f->why), "lacks its id, size, offset "
+			 "or data");
 		f->bad = 1;
 		return NL_OK;
 	}
@@ -95,12 +103,19 @@ static int fetch(struct lmnic_nl *nl, const char *dev, uint32_t id,
 	if (err) {
 		fprintf(stderr, "lmnic-analyze: %s: %s%s%s\n", dev, strerror(-err),
 			nl->err[0] ? ": " : "", nl->err);
-		return err;
-	}
-	if (f->bad || !f->buf || f->got != f->size) {
+	} else if (f->why[0]) {
+		fprintf(stderr, "lmnic-analyze: %s: the driver's reply %s: a "
+			"driver of another version?\n", dev, f->why);
+		err = -EPROTO;
+	} else if (f->bad || !f->buf || f->got != f->size) {
 		fprintf(stderr, "lmnic-analyze: %s: dump arrived incomplete (%u of %u bytes)\n",
 			dev, f->got, f->size);
-		return -EIO;
+		err = -EIO;
+	}
+	if (err) {
+		free(f->buf);
+		f->buf = NULL;
+		return err;
 	}
 	return 0;
 }
@@ -183,14 +198,18 @@ static int watch_cb(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[LMNIC_A_ERR_DUMP_MAX + 1];
 	struct watch *w = arg;
-	char path[512], name[32];
+	char path[512], name[32], why[160] = "";
 	struct fetch f;
 	uint32_t id;
 	int err;
 
-	if (lmnic_nl_parse(msg, tb, LMNIC_A_ERR_DUMP_MAX) ||
-	    !tb[LMNIC_A_ERR_DUMP_DEV_NAME] || !tb[LMNIC_A_ERR_DUMP_ID])
+	if (lmnic_nl_parse(msg, tb, &lmnic_nl_err_dump, why, sizeof(why)) ||
+	    !tb[LMNIC_A_ERR_DUMP_DEV_NAME] || !tb[LMNIC_A_ERR_DUMP_ID]) {
+		fprintf(stderr, "lmnic-analyze: an error notification this tool "
+			"cannot read (%s): a driver of another version?\n",
+			why[0] ? why : "no adapter name or dump id");
 		return NL_OK;
+	}
 	snprintf(name, sizeof(name), "%s", nla_get_string(tb[LMNIC_A_ERR_DUMP_DEV_NAME]));
 	id = nla_get_u32(tb[LMNIC_A_ERR_DUMP_ID]);
 	err = fetch(w->fetcher, name, id, &f);

@@ -198,57 +198,6 @@ static struct nl_msg *conn_msg(struct lmnic_nl *nl, int cmd, int flags,
 	return msg;
 }
 
-static int add_reply(struct nl_msg *msg, void *arg)
-{
-	struct nlattr *tb[LMNIC_A_CONN_MAX + 1];
-
-	if (!lmnic_nl_parse(msg, tb, LMNIC_A_CONN_MAX) && tb[LMNIC_A_CONN_ID])
-		*(unsigned int *)arg = nla_get_u32(tb[LMNIC_A_CONN_ID]);
-	return NL_OK;
-}
-
-static int cmd_add(struct lmnic_nl *nl, const struct args *a)
-{
-	int alen = a->family == 4 ? 4 : 16, err;
-	struct nl_msg *msg;
-	unsigned int id = ~0U;
-
-	msg = conn_msg(nl, LMNIC_CMD_CONN_ADD, 0, a->dev);
-	if (!msg)
-		return LMNIC_EXIT_FAIL;
-	nla_put_u8(msg, LMNIC_A_CONN_PROTO, a->proto);
-	nla_put(msg, LMNIC_A_CONN_SRC, alen, a->src);
-	nla_put(msg, LMNIC_A_CONN_DST, alen, a->dst);
-	nla_put_u8(msg, LMNIC_A_CONN_FAMILY, a->family);
-	nla_put_u16(msg, LMNIC_A_CONN_SPORT, htons(a->sport));
-	nla_put_u16(msg, LMNIC_A_CONN_DPORT, htons(a->dport));
-	if (a->actions & LMNIC_CONN_ACTION_STEER)
-		nla_put_u32(msg, LMNIC_A_CONN_QUEUE, a->queue);
-	if (a->actions & LMNIC_CONN_ACTION_MARK)
-		nla_put_u32(msg, LMNIC_A_CONN_MARK, a->mark);
-	if (a->has_id)
-		nla_put_u32(msg, LMNIC_A_CONN_ID, a->id);
-	if (a->actions)
-		nla_put_u32(msg, LMNIC_A_CONN_ACTIONS, a->actions);
-	err = lmnic_nl_run(nl, msg, add_reply, &id);
-	if (err)
-		return fail(nl, "add", err);
-	if (id == ~0U) {
-		fprintf(stderr, TOOL ": add: the driver's reply lacks the id: "
-			"a driver of another version?\n");
-		return LMNIC_EXIT_FAIL;
-	}
-	if (use_json) {
-		lmnic_json_obj_open(&json, NULL);
-		lmnic_json_u64(&json, "id", id);
-		lmnic_json_obj_close(&json);
-		lmnic_json_end_line(&json);
-	} else {
-		printf("id %u\n", id);
-	}
-	return LMNIC_EXIT_OK;
-}
-
 static int cmd_del(struct lmnic_nl *nl, const struct args *a)
 {
 	struct nl_msg *msg = conn_msg(nl, LMNIC_CMD_CONN_DEL, 0, a->dev);
@@ -284,12 +233,96 @@ static int missing(struct nlattr **tb, const int *need, size_t n)
 	return -1;
 }
 
-static void bad_reply(struct reply *r, const char *why, int attr)
+static void bad_reply(struct reply *r, const char *why)
 {
 	if (!r->bad)
-		fprintf(stderr, TOOL ": %s: the driver's reply %s (attribute %d): "
-			"a driver of another version?\n", r->what, why, attr);
+		fprintf(stderr, TOOL ": %s: the driver's reply %s: a driver of "
+			"another version?\n", r->what, why);
 	r->bad = 1;
+}
+
+/*
+ * Parse a reply of SET into TB and check it has the attributes NEED:
+ * 0, or -1 with the reply reported bad.
+ */
+static int parse_reply(struct reply *r, struct nl_msg *msg, struct nlattr **tb,
+		       const struct lmnic_nl_set *set, const int *need, size_t n)
+{
+	char why[160], name[64];
+	int attr;
+
+	if (lmnic_nl_parse(msg, tb, set, why, sizeof(why))) {
+		bad_reply(r, why);
+		return -1;
+	}
+	attr = missing(tb, need, n);
+	if (attr >= 0) {
+		snprintf(why, sizeof(why), "lacks attribute %s",
+			 lmnic_nl_attr_name(set, attr, name, sizeof(name)));
+		bad_reply(r, why);
+		return -1;
+	}
+	return 0;
+}
+
+struct add_reply {
+	struct reply r;
+	unsigned int id;
+};
+
+static int add_reply_cb(struct nl_msg *msg, void *arg)
+{
+	static const int need[] = { LMNIC_A_CONN_ID };
+	struct nlattr *tb[LMNIC_A_CONN_MAX + 1];
+	struct add_reply *a = arg;
+
+	if (!parse_reply(&a->r, msg, tb, &lmnic_nl_conn, need,
+			 sizeof(need) / sizeof(need[0])))
+		a->id = nla_get_u32(tb[LMNIC_A_CONN_ID]);
+	return NL_OK;
+}
+
+static int cmd_add(struct lmnic_nl *nl, const struct args *a)
+{
+	int alen = a->family == 4 ? 4 : 16, err;
+	struct nl_msg *msg;
+	struct add_reply r = { .r.what = "add", .id = ~0U };
+
+	msg = conn_msg(nl, LMNIC_CMD_CONN_ADD, 0, a->dev);
+	if (!msg)
+		return LMNIC_EXIT_FAIL;
+	nla_put_u8(msg, LMNIC_A_CONN_PROTO, a->proto);
+	nla_put(msg, LMNIC_A_CONN_SRC, alen, a->src);
+	nla_put(msg, LMNIC_A_CONN_DST, alen, a->dst);
+	nla_put_u8(msg, LMNIC_A_CONN_FAMILY, a->family);
+	nla_put_u16(msg, LMNIC_A_CONN_SPORT, htons(a->sport));
+	nla_put_u16(msg, LMNIC_A_CONN_DPORT, htons(a->dport));
+	if (a->actions & LMNIC_CONN_ACTION_STEER)
+		nla_put_u32(msg, LMNIC_A_CONN_QUEUE, a->queue);
+	if (a->actions & LMNIC_CONN_ACTION_MARK)
+		nla_put_u32(msg, LMNIC_A_CONN_MARK, a->mark);
+	if (a->has_id)
+		nla_put_u32(msg, LMNIC_A_CONN_ID, a->id);
+	if (a->actions)
+		nla_put_u32(msg, LMNIC_A_CONN_ACTIONS, a->actions);
+	err = lmnic_nl_run(nl, msg, add_reply_cb, &r);
+	if (err)
+		return fail(nl, "add", err);
+	if (r.r.bad)
+		return LMNIC_EXIT_FAIL;
+	if (r.id == ~0U) {
+		bad_reply(&r.r, "is missing");
+		return LMNIC_EXIT_FAIL;
+	}
+	if (use_json) {
+		lmnic_json_obj_open(&json, NULL);
+		lmnic_json_u64(&json, "id", r.id);
+		lmnic_json_obj_close(&json);
+		lmnic_json_end_line(&json);
+	} else {
+		printf("id %u\n", r.id);
+	}
+	return LMNIC_EXIT_OK;
 }
 
 static const char *const action_names[] = { "steer", "drop", "mark", "count" };
@@ -343,23 +376,17 @@ static int list_cb(struct nl_msg *msg, void *arg)
 	struct nlattr *tb[LMNIC_A_CONN_MAX + 1];
 	struct reply *r = arg;
 	char src[64], dst[64];
-	int af, alen, attr;
+	int af, alen;
 	uint32_t actions;
 
-	if (lmnic_nl_parse(msg, tb, LMNIC_A_CONN_MAX)) {
-		bad_reply(r, "does not parse", 0);
+	if (parse_reply(r, msg, tb, &lmnic_nl_conn, need,
+			sizeof(need) / sizeof(need[0])))
 		return NL_OK;
-	}
-	attr = missing(tb, need, sizeof(need) / sizeof(need[0]));
-	if (attr >= 0) {
-		bad_reply(r, "lacks an attribute", attr);
-		return NL_OK;
-	}
 	af = nla_get_u8(tb[LMNIC_A_CONN_FAMILY]) == 4 ? AF_INET : AF_INET6;
 	alen = af == AF_INET ? 4 : 16;
 	if (nla_len(tb[LMNIC_A_CONN_SRC]) != alen ||
 	    nla_len(tb[LMNIC_A_CONN_DST]) != alen) {
-		bad_reply(r, "has an address of the wrong size", LMNIC_A_CONN_SRC);
+		bad_reply(r, "has an address of the wrong size for its family");
 		return NL_OK;
 	}
 	inet_ntop(af, nla_data(tb[LMNIC_A_CONN_SRC]), src, sizeof(src));
@@ -459,17 +486,10 @@ static int dev_cb(struct nl_msg *msg, void *arg)
 	static const int need[] = { LMNIC_A_DEV_DEV_NAME, LMNIC_A_DEV_VPORT };
 	struct nlattr *tb[LMNIC_A_DEV_MAX + 1];
 	struct reply *r = arg;
-	int attr;
 
-	if (lmnic_nl_parse(msg, tb, LMNIC_A_DEV_MAX)) {
-		bad_reply(r, "does not parse", 0);
+	if (parse_reply(r, msg, tb, &lmnic_nl_dev, need,
+			sizeof(need) / sizeof(need[0])))
 		return NL_OK;
-	}
-	attr = missing(tb, need, sizeof(need) / sizeof(need[0]));
-	if (attr >= 0) {
-		bad_reply(r, "lacks an attribute", attr);
-		return NL_OK;
-	}
 	if (use_json) {
 		json_dev(tb);
 		return NL_OK;
@@ -517,7 +537,8 @@ static int cmd_dev(struct lmnic_nl *nl, const struct args *a)
 
 static int cmd_bulk(struct lmnic_nl *nl, const struct args *a)
 {
-	unsigned int n = a->n, i, id;
+	struct add_reply r = { .r.what = "bulk" };
+	unsigned int n = a->n, i;
 	struct timespec t0, t1;
 	double s;
 	int err;
@@ -535,11 +556,13 @@ static int cmd_bulk(struct lmnic_nl *nl, const struct args *a)
 		nla_put(msg, LMNIC_A_CONN_DST, 4, a->dst);
 		nla_put_u16(msg, LMNIC_A_CONN_SPORT, htons(1024 + i % 60000));
 		nla_put_u16(msg, LMNIC_A_CONN_DPORT, htons(5000));
-		err = lmnic_nl_run(nl, msg, add_reply, &id);
+		err = lmnic_nl_run(nl, msg, add_reply_cb, &r);
 		if (err) {
 			fprintf(stderr, "lmnic-conn: bulk: after %u: ", i);
 			return fail(nl, "add", err);
 		}
+		if (r.r.bad)
+			return LMNIC_EXIT_FAIL;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -121,6 +121,7 @@ struct mig_status {
 	uint64_t stream_size, offset, quiesce_ns, save_ns, load_ns;
 	uint8_t mac[6], digest[32], image_sha[32];
 	int has_digest, has_image, has_state;
+	int bad;		/* -EPROTO: a reply this agent cannot read */
 	char dev_name[32];
 };
 
@@ -129,6 +130,7 @@ struct restore_reply {
 	uint64_t offset, load_ns;
 	uint8_t sha[32];
 	int has_sha;
+	int bad;		/* -EPROTO: a reply this agent cannot read */
 };
 
 /* The record headers of a stream followed as it passes (extract) */

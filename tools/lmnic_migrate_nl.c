@@ -72,12 +72,25 @@ static void get_bin(struct nlattr *a, void *dst, int len, int *has)
 	}
 }
 
+/* Parse a reply into TB, or say why not: -EPROTO. */
+static int parse_reply(const char *what, struct nl_msg *msg, struct nlattr **tb)
+{
+	char why[160];
+
+	if (!lmnic_nl_parse(msg, tb, &lmnic_nl_mig, why, sizeof(why)))
+		return 0;
+	error("%s: the driver's reply %s: a driver of another version?",
+	      what, why);
+	return -EPROTO;
+}
+
 static int status_cb(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[LMNIC_A_MIG_MAX + 1];
 	struct mig_status *s = arg;
 
-	if (lmnic_nl_parse(msg, tb, LMNIC_A_MIG_MAX))
+	s->bad = parse_reply("status", msg, tb);
+	if (s->bad)
 		return NL_SKIP;
 #define U32(f, a) do { if (tb[a]) s->f = nla_get_u32(tb[a]); } while (0)
 #define U64(f, a) do { if (tb[a]) s->f = nla_get_u64(tb[a]); } while (0)
@@ -113,13 +126,15 @@ static int status_cb(struct nl_msg *msg, void *arg)
 int mig_status(struct mig_status *s, int want_digest)
 {
 	struct nl_msg *msg = mig_msg(LMNIC_CMD_MIG_STATUS, 0, 0);
+	int err;
 
 	memset(s, 0, sizeof(*s));
 	if (!msg)
 		return -ENODEV;
 	if (want_digest)
 		nla_put_flag(msg, LMNIC_A_MIG_WANT_DIGEST);
-	return lmnic_nl_run(&nl, msg, status_cb, s);
+	err = lmnic_nl_run(&nl, msg, status_cb, s);
+	return err ? err : s->bad;
 }
 
 /* VPORT_RESUME, VPORT_ABORT, VPORT_FINISH. */
@@ -137,7 +152,8 @@ static int restore_cb(struct nl_msg *msg, void *arg)
 	struct nlattr *tb[LMNIC_A_MIG_MAX + 1];
 	struct restore_reply *r = arg;
 
-	if (lmnic_nl_parse(msg, tb, LMNIC_A_MIG_MAX))
+	r->bad = parse_reply("restore", msg, tb);
+	if (r->bad)
 		return NL_SKIP;
 	if (tb[LMNIC_A_MIG_STATE])
 		r->state = nla_get_u32(tb[LMNIC_A_MIG_STATE]);
@@ -154,6 +170,7 @@ int restore_chunk(uint64_t off, const void *data, size_t len,
 {
 	struct nl_msg *msg = mig_msg(LMNIC_CMD_VPORT_STATE_RESTORE, 0,
 				     len + 4096);
+	int err;
 
 	if (!msg)
 		return -ENOMEM;
@@ -163,7 +180,8 @@ int restore_chunk(uint64_t off, const void *data, size_t len,
 	if (commit)
 		nla_put_flag(msg, LMNIC_A_MIG_COMMIT);
 	memset(r, 0, sizeof(*r));
-	return lmnic_nl_run(&nl, msg, restore_cb, r);
+	err = lmnic_nl_run(&nl, msg, restore_cb, r);
+	return err ? err : r->bad;
 }
 
 /* Restore LEN bytes at OFF in chunks the kernel takes. */
@@ -237,8 +255,12 @@ static int extract_cb(struct nl_msg *msg, void *arg)
 
 	if (x->err)
 		return NL_SKIP;		/* drain what the kernel sends */
-	if (lmnic_nl_parse(msg, tb, LMNIC_A_MIG_MAX) || !tb[LMNIC_A_MIG_DATA] ||
-	    !tb[LMNIC_A_MIG_OFFSET]) {
+	if (parse_reply("extract", msg, tb)) {
+		x->err = -EPROTO;
+		x->ex_code = EX_EXTRACT;
+		return NL_SKIP;
+	}
+	if (!tb[LMNIC_A_MIG_DATA] || !tb[LMNIC_A_MIG_OFFSET]) {
 		x->err = -EPROTO;
 		x->ex_code = EX_EXTRACT;
 		error("extract: a reply without offset or data");

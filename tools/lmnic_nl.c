@@ -173,10 +173,9 @@ int lmnic_nl_run(struct lmnic_nl *nl, struct nl_msg *msg,
 	nl_cb_put(c);
 	if (err < 0 && !call.err)
 		return -EIO;
+	/* genetlink's answer to a command the family does not have */
+	if (call.err == -EOPNOTSUPP && !nl->err[0])
+		snprintf(nl->err, sizeof(nl->err), "the driver does not know "
+			 "this command: a driver of another version?");
 	return call.err;
-}
-
-int lmnic_nl_parse(struct nl_msg *msg, struct nlattr **tb, int max)
-{
-	return genlmsg_parse(nlmsg_hdr(msg), 0, tb, max, NULL);
 }

@@ -32,7 +32,48 @@ int lmnic_nl_put_dev(struct nl_msg *msg, const char *dev, int a_ifindex,
 int lmnic_nl_run(struct lmnic_nl *nl, struct nl_msg *msg,
 		 int (*cb)(struct nl_msg *, void *), void *arg);
 
-/* The attributes of a reply of the family, parsed against MAX. */
-int lmnic_nl_parse(struct nl_msg *msg, struct nlattr **tb, int max);
+/*
+ * What a reply's attributes may be, one table per attribute set of the
+ * family, generated from its spec (lmnic_nl_policy.c): an attribute's
+ * payload is MIN_LEN to MAX_LEN bytes; a string ends with its NUL.
+ */
+enum lmnic_nl_type {
+	LMNIC_NLT_U8 = 1,
+	LMNIC_NLT_U16,
+	LMNIC_NLT_U32,
+	LMNIC_NLT_U64,
+	LMNIC_NLT_STRING,
+	LMNIC_NLT_BINARY,
+	LMNIC_NLT_FLAG,
+	LMNIC_NLT_PAD,
+};
+
+struct lmnic_nl_attr {
+	const char *name;
+	unsigned char type;
+	unsigned short min_len, max_len;
+};
+
+struct lmnic_nl_set {
+	const char *name;
+	int max;
+	const struct lmnic_nl_attr *attr;	/* [1..max] */
+};
+
+extern const struct lmnic_nl_set lmnic_nl_dev, lmnic_nl_conn,
+	lmnic_nl_err_dump, lmnic_nl_mig;
+
+/*
+ * The attributes of a reply of the family into TB[0..SET->max], each
+ * checked against SET: 0, or -EPROTO with why in WHY (LEN bytes), e.g.
+ * "attribute mig.digest has 20 bytes, not 32". Attributes past SET->max
+ * (from a newer driver) are skipped.
+ */
+int lmnic_nl_parse(struct nl_msg *msg, struct nlattr **tb,
+		   const struct lmnic_nl_set *set, char *why, size_t len);
+
+/* "set.attribute" for messages; "set.N" for one SET does not know. */
+const char *lmnic_nl_attr_name(const struct lmnic_nl_set *set, int attr,
+			       char *buf, size_t len);
 
 #endif

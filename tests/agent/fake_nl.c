@@ -147,11 +147,6 @@ int lmnic_nl_put_dev(struct nl_msg *msg, const char *dev, int a_ifindex,
 	return nla_put_string(msg, a_name, dev) ? -ENODEV : 0;
 }
 
-int lmnic_nl_parse(struct nl_msg *msg, struct nlattr **tb, int max)
-{
-	return genlmsg_parse(nlmsg_hdr(msg), 0, tb, max, NULL);
-}
-
 static struct nl_msg *reply(int cmd, size_t size)
 {
 	struct nl_msg *m = nlmsg_alloc_size(size + 4096);
