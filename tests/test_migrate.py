@@ -703,7 +703,7 @@ def _wait_recovered(g, after):
     """A dump newer than AFTER was taken and the adapter runs again."""
     for _ in range(240):
         rc, out = g.run_rc(f"lmnic-analyze --json {PCI} 2>/dev/null | sed -n 1p")
-        m = re.search(r'"id": (\d+)', out)
+        m = re.search(r'"id":(\d+)', out)
         if rc == 0 and m and int(m.group(1)) > after and "state: running" in \
                 g.run(f"devlink health diagnose pci/{PCI} reporter adapter"):
             return
@@ -713,7 +713,7 @@ def _wait_recovered(g, after):
 
 def _last_dump(g):
     rc, out = g.run_rc(f"lmnic-analyze --json {PCI} 2>/dev/null | sed -n 1p")
-    m = re.search(r'"id": (\d+)', out)
+    m = re.search(r'"id":(\d+)', out)
     return int(m.group(1)) if rc == 0 and m else 0
 
 

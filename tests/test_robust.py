@@ -50,7 +50,7 @@ def stats(g, dev="eth0"):
 
 def last_dump(g, pci=PCI):
     rc, out = g.run_rc(f"lmnic-analyze --json {pci} 2>/dev/null | sed -n 1p")
-    m = re.search(r'"id": (\d+)', out)
+    m = re.search(r'"id":(\d+)', out)
     return int(m.group(1)) if rc == 0 and m else 0
 
 

@@ -101,7 +101,7 @@ def test_ynl_cli(ynl):
     msg = ntfs[0]["msg"]
     assert msg["dev-name"] == PCI and msg["reason"] == "parity", msg
     newest = g.run(f"lmnic-analyze --json {PCI} | sed -n 1p")
-    assert re.search(rf'"id": {msg["id"]}\b', newest), (newest, msg)
+    assert re.search(rf'"id":{msg["id"]}\b', newest), (newest, msg)
 
     # the recovery offloaded it again, under its id
     listed = wait.until(lambda: g.run("lmnic-conn list eth1"),

@@ -326,11 +326,6 @@ static void fmt_key(const struct lmnic_conn_key *k, char *buf, size_t len)
 		 af == AF_INET6 ? "]" : "", ntohs(k->dport));
 }
 
-static void json_str(FILE *out, const char *s, size_t max)
-{
-	lmnic_json_quote(out, s, max);
-}
-
 struct diagnosis {
 	const char *fault;
 	int vport, qp;
@@ -444,7 +439,7 @@ static void summarize(const struct lmnic_dump_view *v, struct diagnosis *d)
 	}
 }
 
-/* The command name, JSON-safe: anything else than printable ASCII becomes '?'. */
+/* The command name: anything else than printable ASCII becomes '?'. */
 static char *put_comm(char *p, const char *comm)
 {
 	size_t i;
@@ -456,70 +451,280 @@ static char *put_comm(char *p, const char *comm)
 }
 
 /* One connection per line; built by hand, a dump may hold millions. */
-static void print_conn(FILE *out, const struct lmnic_conn *c, int vport,
-		       int json, int *first)
+static void print_conn(FILE *out, const struct lmnic_conn *c, int vport)
 {
 	char line[512], *p = line;
 
-	if (!json) {
-		p = put_str(p, "    vport ");
-		p = put_u64(p, vport);
-		p = put_str(p, " id ");
-		p = put_u64(p, le32(c->id));
-		*p++ = ' ';
-		p = put_key(p, &c->key);
-		p = put_str(p, " actions ");
-		p = put_u64(p, le16(c->actions));
-		p = put_str(p, " queue ");
-		p = put_u64(p, le16(c->queue));
-		p = put_str(p, " mark ");
-		p = put_u64(p, le32(c->mark));
-		p = put_str(p, " owner ");
-		p = put_u64(p, le32(c->owner_pid));
-		*p++ = ' ';
-		p = put_comm(p, c->owner_comm);
-		p = put_str(p, " packets ");
-		p = put_u64(p, le64(c->packets));
-		*p++ = '\n';
-		fwrite(line, 1, p - line, out);
-		return;
-	}
-	p = put_str(p, *first ? "\n    {\"vport\": " : ",\n    {\"vport\": ");
+	p = put_str(p, "    vport ");
 	p = put_u64(p, vport);
-	p = put_str(p, ", \"id\": ");
+	p = put_str(p, " id ");
 	p = put_u64(p, le32(c->id));
-	p = put_str(p, ", \"conn\": \"");
+	*p++ = ' ';
 	p = put_key(p, &c->key);
-	p = put_str(p, "\", \"actions\": ");
+	p = put_str(p, " actions ");
 	p = put_u64(p, le16(c->actions));
-	p = put_str(p, ", \"queue\": ");
+	p = put_str(p, " queue ");
 	p = put_u64(p, le16(c->queue));
-	p = put_str(p, ", \"mark\": ");
+	p = put_str(p, " mark ");
 	p = put_u64(p, le32(c->mark));
-	p = put_str(p, ", \"source\": ");
-	p = put_u64(p, le16(c->source));
-	p = put_str(p, ", \"owner_pid\": ");
+	p = put_str(p, " owner ");
 	p = put_u64(p, le32(c->owner_pid));
-	p = put_str(p, ", \"owner_comm\": \"");
+	*p++ = ' ';
 	p = put_comm(p, c->owner_comm);
-	p = put_str(p, "\", \"packets\": ");
+	p = put_str(p, " packets ");
 	p = put_u64(p, le64(c->packets));
-	p = put_str(p, ", \"bytes\": ");
-	p = put_u64(p, le64(c->bytes));
-	p = put_str(p, ", \"last_hit_ns\": ");
-	p = put_u64(p, le64(c->last_hit_ns));
-	*p++ = '}';
+	*p++ = '\n';
 	fwrite(line, 1, p - line, out);
-	*first = 0;
+}
+
+static const char *const action_names[] = { "steer", "drop", "mark", "count" };
+
+/* An address as text; IPv4 by hand, inet_ntop() is a printf. */
+static void addr(int af, const void *a, char *buf, size_t len)
+{
+	if (af == AF_INET)
+		*put_ip4(buf, a) = '\0';
+	else if (!inet_ntop(af, a, buf, len))
+		snprintf(buf, len, "?");
+}
+
+/* One connection as lmnic-conn -j shows one, with what only the dump has. */
+static void json_conn(struct lmnic_json *j, const struct lmnic_conn *c,
+		      int vport)
+{
+	const struct lmnic_conn_key *k = &c->key;
+	int af = k->family == LMNIC_CONN_FAMILY_IPV4 ? AF_INET : AF_INET6;
+	char a[INET6_ADDRSTRLEN] = "?";
+	uint16_t actions = le16(c->actions), source = le16(c->source);
+	unsigned int i;
+
+	lmnic_json_break(j, 4);
+	lmnic_json_obj_open(j, NULL);
+	lmnic_json_u64(j, "vport", vport);
+	lmnic_json_u64(j, "id", le32(c->id));
+	lmnic_json_str(j, "proto", k->proto == 6 ? "tcp" : k->proto == 17 ?
+		       "udp" : "proto?");
+	addr(af, k->src, a, sizeof(a));
+	lmnic_json_str(j, "src", a);
+	lmnic_json_u64(j, "sport", ntohs(k->sport));
+	addr(af, k->dst, a, sizeof(a));
+	lmnic_json_str(j, "dst", a);
+	lmnic_json_u64(j, "dport", ntohs(k->dport));
+	lmnic_json_arr_open(j, "actions");
+	for (i = 0; i < sizeof(action_names) / sizeof(action_names[0]); i++)
+		if (actions & (1U << i))
+			lmnic_json_str(j, NULL, action_names[i]);
+	lmnic_json_arr_close(j);
+	if (actions & LMNIC_CONN_ACT_STEER)
+		lmnic_json_u64(j, "queue", le16(c->queue));
+	if (actions & LMNIC_CONN_ACT_MARK)
+		lmnic_json_u64(j, "mark", le32(c->mark));
+	lmnic_json_str(j, "source", source == LMNIC_CONN_SRC_NETLINK ? "netlink" :
+		       source == LMNIC_CONN_SRC_ETHTOOL ? "ethtool" : "unknown");
+	lmnic_json_obj_open(j, "owner");
+	lmnic_json_u64(j, "pid", le32(c->owner_pid));
+	lmnic_json_strn(j, "comm", c->owner_comm, sizeof(c->owner_comm));
+	lmnic_json_obj_close(j);
+	lmnic_json_u64(j, "packets", le64(c->packets));
+	lmnic_json_u64(j, "bytes", le64(c->bytes));
+	lmnic_json_u64(j, "last_hit_ns", le64(c->last_hit_ns));
+	lmnic_json_obj_close(j);
+}
+
+/* What the report says of vport VP's region. */
+struct vport_view {
+	uint32_t valid, torn, bad;
+	uint64_t flush_age;	/* ns before the error of the last flush */
+	int clock;		/* the adapter's clock was readable */
+	int stopped;		/* its counters had stopped */
+};
+
+static void vport_view(const struct lmnic_dump_view *v, int vp,
+		       const uint8_t *state, struct vport_view *w)
+{
+	const struct lmnic_dump_region *r = &v->region[vp];
+	int64_t ref;
+	uint32_t id;
+
+	memset(w, 0, sizeof(*w));
+	for (id = 0; id < r->entries; id++) {
+		w->valid += state[id] == E_VALID;
+		w->torn += state[id] == E_TORN;
+		w->bad += state[id] == E_BAD;
+	}
+	/* counters stopped: how long before the error the last flush was */
+	ref = v->regs && le32(v->regs->readable) ? (int64_t)le64(v->regs->now_ns) : -1;
+	w->clock = ref >= 0;
+	if (ref >= 0 && (uint64_t)ref > le64(r->hh->flush_ns))
+		w->flush_age = ref - le64(r->hh->flush_ns);
+	w->stopped = ref < 0 ||
+		     w->flush_age > 4ULL * le32(r->hh->flush_interval_ms) * 1000000;
+}
+
+/* The last (up to) 8 events of R's ring into EV, oldest first. */
+static uint64_t last_events(const struct lmnic_dump_region *r,
+			    const struct lmnic_hr_event **ev)
+{
+	uint64_t seq = le64(r->hh->event_seq), n = seq < 8 ? seq : 8, k;
+
+	if (n > le32(r->hh->events))
+		n = le32(r->hh->events);
+	for (k = 0; k < n; k++)
+		ev[k] = (const void *)(r->data + le32(r->hh->events_off) +
+				       ((seq - n + k) % le32(r->hh->events)) *
+				       sizeof(**ev));
+	return n;
+}
+
+static void report_text(const struct lmnic_dump_view *v, FILE *out,
+			uint8_t **state, const struct diagnosis *d)
+{
+	const struct lmnic_dump_hdr *h = v->hdr;
+	const struct lmnic_hr_event *ev[8];
+	struct vport_view w;
+	uint64_t k, n;
+	uint32_t id;
+	int vp;
+
+	fprintf(out, "lmnic error dump %u of %.32s (serial %016llx): %s\n",
+		le32(h->id), h->dev_name, (unsigned long long)le64(h->serial),
+		reason_name(le32(h->reason)));
+	fprintf(out, "diagnosis: %s\n  %s\n", d->fault, d->summary);
+	for (vp = 0; vp < LMNIC_DUMP_VPORTS; vp++) {
+		const struct lmnic_dump_region *r = &v->region[vp];
+
+		if (!r->data || !state[vp])
+			continue;
+		vport_view(v, vp, state[vp], &w);
+		fprintf(out, "vport %d: %u connections (region header says %u), "
+			"%u torn, %u inconsistent; %llu counter flushes%s\n",
+			vp, w.valid, le32(r->hh->count), w.torn, w.bad,
+			(unsigned long long)le64(r->hh->flushes),
+			!w.clock ? "; the adapter's clock was unreadable, "
+			"counters stopped with it" : "");
+		fprintf(out, "  last offload events:\n");
+		n = last_events(r, ev);
+		for (k = 0; k < n; k++) {
+			uint16_t op = le16(ev[k]->op);
+			int keyed = op == LMNIC_HR_EV_ADD || op == LMNIC_HR_EV_DEL;
+			char key[160];
+
+			fmt_key(&ev[k]->key, key, sizeof(key));
+			fprintf(out, "    #%llu t=%llu ns %s id %u status %u%s%s\n",
+				(unsigned long long)le64(ev[k]->seq),
+				(unsigned long long)le64(ev[k]->time_ns),
+				event_name(op), le32(ev[k]->id), le16(ev[k]->status),
+				keyed ? " " : "", keyed ? key : "");
+		}
+		if (w.torn || w.bad)
+			for (id = 0; id < r->entries; id++)
+				if (state[vp][id] == E_TORN || state[vp][id] == E_BAD)
+					fprintf(out, "  entry %u: %s\n", id,
+						state[vp][id] == E_TORN ?
+						"torn (written when the adapter stopped)" :
+						"inconsistent (check mismatch)");
+	}
+	fprintf(out, "connections:\n");
+	for (vp = 0; vp < LMNIC_DUMP_VPORTS; vp++)
+		for (id = 0; state[vp] && id < v->region[vp].entries; id++)
+			if (state[vp][id] == E_VALID)
+				print_conn(out, entry(&v->region[vp], id), vp);
+}
+
+/*
+ * One document, laid out so that a line-oriented reader finds its parts:
+ * the dump and the diagnosis objects each whole on its line, then a vport
+ * and a connection per line.
+ */
+static void report_json(const struct lmnic_dump_view *v, FILE *out,
+			uint8_t **state, const struct diagnosis *d)
+{
+	const struct lmnic_dump_hdr *h = v->hdr;
+	const struct lmnic_hr_event *ev[8];
+	struct lmnic_json j;
+	struct vport_view w;
+	char serial[17];
+	uint64_t k, n;
+	uint32_t id;
+	int vp;
+
+	lmnic_json_init(&j, out);
+	lmnic_json_obj_open(&j, NULL);
+	lmnic_json_obj_open(&j, "dump");
+	lmnic_json_u64(&j, "id", le32(h->id));
+	lmnic_json_str(&j, "reason", reason_name(le32(h->reason)));
+	lmnic_json_strn(&j, "dev_name", h->dev_name, sizeof(h->dev_name));
+	snprintf(serial, sizeof(serial), "%016llx",
+		 (unsigned long long)le64(h->serial));
+	lmnic_json_str(&j, "serial", serial);
+	lmnic_json_u64(&j, "time_ns", le64(h->time_ns));
+	lmnic_json_u64(&j, "size", le32(h->total_size));
+	lmnic_json_bool(&j, "adapter_answered",
+			v->regs && le32(v->regs->readable));
+	lmnic_json_obj_close(&j);
+
+	lmnic_json_break(&j, 0);
+	lmnic_json_obj_open(&j, "diagnosis");
+	lmnic_json_str(&j, "fault", d->fault);
+	lmnic_json_i64(&j, "vport", d->vport);
+	lmnic_json_i64(&j, "queue", d->qp);
+	lmnic_json_i64(&j, "entry", d->entry);
+	lmnic_json_u64(&j, "address", d->addr);
+	lmnic_json_strn(&j, "summary", d->summary, sizeof(d->summary));
+	lmnic_json_obj_close(&j);
+
+	lmnic_json_break(&j, 0);
+	lmnic_json_arr_open(&j, "vports");
+	for (vp = 0; vp < LMNIC_DUMP_VPORTS; vp++) {
+		const struct lmnic_dump_region *r = &v->region[vp];
+
+		if (!r->data || !state[vp])
+			continue;
+		vport_view(v, vp, state[vp], &w);
+		lmnic_json_break(&j, 2);
+		lmnic_json_obj_open(&j, NULL);
+		lmnic_json_u64(&j, "vport", vp);
+		lmnic_json_u64(&j, "connections", w.valid);
+		lmnic_json_u64(&j, "header_count", le32(r->hh->count));
+		lmnic_json_u64(&j, "torn", w.torn);
+		lmnic_json_u64(&j, "inconsistent", w.bad);
+		lmnic_json_u64(&j, "slots", le32(r->hh->slots));
+		lmnic_json_u64(&j, "flushes", le64(r->hh->flushes));
+		lmnic_json_u64(&j, "flush_age_ns", w.flush_age);
+		lmnic_json_bool(&j, "counters_stopped", w.stopped);
+		lmnic_json_arr_open(&j, "events");
+		n = last_events(r, ev);
+		for (k = 0; k < n; k++) {
+			lmnic_json_obj_open(&j, NULL);
+			lmnic_json_u64(&j, "seq", le64(ev[k]->seq));
+			lmnic_json_u64(&j, "time_ns", le64(ev[k]->time_ns));
+			lmnic_json_str(&j, "op", event_name(le16(ev[k]->op)));
+			lmnic_json_u64(&j, "status", le16(ev[k]->status));
+			lmnic_json_u64(&j, "id", le32(ev[k]->id));
+			lmnic_json_obj_close(&j);
+		}
+		lmnic_json_arr_close(&j);
+		lmnic_json_obj_close(&j);
+	}
+	lmnic_json_arr_close(&j);
+
+	lmnic_json_break(&j, 0);
+	lmnic_json_arr_open(&j, "connections");
+	for (vp = 0; vp < LMNIC_DUMP_VPORTS; vp++)
+		for (id = 0; state[vp] && id < v->region[vp].entries; id++)
+			if (state[vp][id] == E_VALID)
+				json_conn(&j, entry(&v->region[vp], id), vp);
+	lmnic_json_arr_close(&j);
+	lmnic_json_obj_close(&j);
+	lmnic_json_end_line(&j);
 }
 
 void lmnic_dump_report(const struct lmnic_dump_view *v, FILE *out, int json)
 {
-	const struct lmnic_dump_hdr *h = v->hdr;
 	uint8_t *state[LMNIC_DUMP_VPORTS] = { 0 };
 	struct diagnosis d;
-	int vp, first = 1;
 	uint32_t id;
+	int vp;
 
 	/* every entry's state, checked once */
 	for (vp = 0; vp < LMNIC_DUMP_VPORTS; vp++) {
@@ -536,119 +741,10 @@ void lmnic_dump_report(const struct lmnic_dump_view *v, FILE *out, int json)
 
 	diagnose(v, &d);
 	summarize(v, &d);
-
-	if (json) {
-		fprintf(out, "{\"dump\": {\"id\": %u, \"reason\": \"%s\", \"dev_name\": ",
-			le32(h->id), reason_name(le32(h->reason)));
-		json_str(out, h->dev_name, sizeof(h->dev_name));
-		fprintf(out, ", \"serial\": \"%016llx\", \"time_ns\": %llu, "
-			"\"size\": %u, \"adapter_answered\": %s},\n",
-			(unsigned long long)le64(h->serial),
-			(unsigned long long)le64(h->time_ns), le32(h->total_size),
-			v->regs && le32(v->regs->readable) ? "true" : "false");
-		fprintf(out, "\"diagnosis\": {\"fault\": \"%s\", \"vport\": %d, "
-			"\"queue\": %d, \"entry\": %lld, \"address\": %llu, \"summary\": ",
-			d.fault, d.vport, d.qp, (long long)d.entry,
-			(unsigned long long)d.addr);
-		json_str(out, d.summary, sizeof(d.summary));
-		fprintf(out, "},\n\"vports\": [");
-	} else {
-		fprintf(out, "lmnic error dump %u of %.32s (serial %016llx): %s\n",
-			le32(h->id), h->dev_name, (unsigned long long)le64(h->serial),
-			reason_name(le32(h->reason)));
-		fprintf(out, "diagnosis: %s\n  %s\n", d.fault, d.summary);
-	}
-
-	for (vp = 0; vp < LMNIC_DUMP_VPORTS; vp++) {
-		const struct lmnic_dump_region *r = &v->region[vp];
-		uint32_t valid = 0, torn = 0, badc = 0;
-		uint64_t flush_age = 0, seq, k, n;
-		int64_t ref;
-
-		if (!r->data || !state[vp])
-			continue;
-		for (id = 0; id < r->entries; id++) {
-			int st = state[vp][id];
-
-			valid += st == E_VALID;
-			torn += st == E_TORN;
-			badc += st == E_BAD;
-		}
-		/* counters stopped: how long before the error the last flush was */
-		ref = v->regs && le32(v->regs->readable) ? (int64_t)le64(v->regs->now_ns) : -1;
-		if (ref >= 0 && (uint64_t)ref > le64(r->hh->flush_ns))
-			flush_age = ref - le64(r->hh->flush_ns);
-		if (json) {
-			fprintf(out, "%s\n  {\"vport\": %d, \"connections\": %u, "
-				"\"header_count\": %u, \"torn\": %u, \"inconsistent\": %u, "
-				"\"slots\": %u, \"flushes\": %llu, \"flush_age_ns\": %llu, "
-				"\"counters_stopped\": %s, \"events\": [",
-				vp ? "," : "", vp, valid, le32(r->hh->count), torn, badc,
-				le32(r->hh->slots),
-				(unsigned long long)le64(r->hh->flushes),
-				(unsigned long long)flush_age,
-				ref < 0 || flush_age > 4ULL * le32(r->hh->flush_interval_ms) * 1000000 ?
-				"true" : "false");
-		} else {
-			fprintf(out, "vport %d: %u connections (region header says %u), "
-				"%u torn, %u inconsistent; %llu counter flushes%s\n",
-				vp, valid, le32(r->hh->count), torn, badc,
-				(unsigned long long)le64(r->hh->flushes),
-				ref < 0 ? "; the adapter's clock was unreadable, "
-				"counters stopped with it" : "");
-			fprintf(out, "  last offload events:\n");
-		}
-		seq = le64(r->hh->event_seq);
-		n = seq < 8 ? seq : 8;
-		if (n > le32(r->hh->events))
-			n = le32(r->hh->events);
-		for (k = 0; k < n; k++) {
-			const struct lmnic_hr_event *e = (const void *)(r->data +
-				le32(r->hh->events_off) +
-				((seq - n + k) % le32(r->hh->events)) * sizeof(*e));
-			char key[160];
-
-			fmt_key(&e->key, key, sizeof(key));
-			if (json)
-				fprintf(out, "%s{\"seq\": %llu, \"time_ns\": %llu, \"op\": "
-					"\"%s\", \"status\": %u, \"id\": %u}", k ? ", " : "",
-					(unsigned long long)le64(e->seq),
-					(unsigned long long)le64(e->time_ns),
-					event_name(le16(e->op)), le16(e->status), le32(e->id));
-			else
-				fprintf(out, "    #%llu t=%llu ns %s id %u status %u%s%s\n",
-					(unsigned long long)le64(e->seq),
-					(unsigned long long)le64(e->time_ns),
-					event_name(le16(e->op)), le32(e->id), le16(e->status),
-					le16(e->op) == LMNIC_HR_EV_ADD ||
-					le16(e->op) == LMNIC_HR_EV_DEL ? " " : "",
-					le16(e->op) == LMNIC_HR_EV_ADD ||
-					le16(e->op) == LMNIC_HR_EV_DEL ? key : "");
-		}
-		if (json)
-			fprintf(out, "]}");
-		else if (torn || badc)
-			for (id = 0; id < r->entries; id++) {
-				int st = state[vp][id];
-
-				if (st == E_TORN || st == E_BAD)
-					fprintf(out, "  entry %u: %s\n", id,
-						st == E_TORN ? "torn (written when the adapter "
-						"stopped)" : "inconsistent (check mismatch)");
-			}
-	}
-
 	if (json)
-		fprintf(out, "\n],\n\"connections\": [");
+		report_json(v, out, state, &d);
 	else
-		fprintf(out, "connections:\n");
-	for (vp = 0; vp < LMNIC_DUMP_VPORTS; vp++)
-		for (id = 0; state[vp] && id < v->region[vp].entries; id++)
-			if (state[vp][id] == E_VALID)
-				print_conn(out, entry(&v->region[vp], id), vp, json,
-					   &first);
-	if (json)
-		fprintf(out, "\n]}\n");
+		report_text(v, out, state, &d);
 	for (vp = 0; vp < LMNIC_DUMP_VPORTS; vp++)
 		free(state[vp]);
 }

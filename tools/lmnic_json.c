@@ -1,11 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0
 /* lmnic tools: the JSON writer (lmnic_json.h) */
 #include <inttypes.h>
+#include <string.h>
 
 #include "lmnic_json.h"
 
-/* Where quoted text goes: a stream, or a buffer that counts what overflows. */
+void lmnic_json_flush(struct lmnic_json *j)
+{
+	if (j->len)
+		fwrite(j->buf, 1, j->len, j->out);
+	j->len = 0;
+}
+
+/* N bytes of S into J's buffer: a value is a few calls of this. */
+static void jput(struct lmnic_json *j, const char *s, size_t n)
+{
+	if (n > sizeof(j->buf) - j->len) {
+		lmnic_json_flush(j);
+		if (n > sizeof(j->buf)) {
+			fwrite(s, 1, n, j->out);
+			return;
+		}
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+}
+
+static void jputc(struct lmnic_json *j, char c)
+{
+	if (j->len == sizeof(j->buf))
+		lmnic_json_flush(j);
+	j->buf[j->len++] = c;
+}
+
+/*
+ * Where quoted text goes: a writer, a stream, or a buffer that counts what
+ * overflows.
+ */
 struct sink {
+	struct lmnic_json *j;
 	FILE *out;
 	char *buf;
 	size_t cap, len;
@@ -15,6 +48,10 @@ static void put(struct sink *k, const char *s, size_t n)
 {
 	size_t i;
 
+	if (k->j) {
+		jput(k->j, s, n);
+		return;
+	}
 	if (k->out) {
 		fwrite(s, 1, n, k->out);
 		return;
@@ -58,6 +95,12 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Bytes that go into a JSON string as they are. */
+static int plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 static void quote(struct sink *k, const char *str, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -68,7 +111,12 @@ static void quote(struct sink *k, const char *str, size_t max)
 		n++;
 	put(k, "\"", 1);
 	while (n) {
-		if (*s == '"' || *s == '\\') {
+		/* a run of printable ASCII at once: the common case */
+		for (len = 0; len < n && plain(s[len]); len++)
+			;
+		if (len) {
+			put(k, (const char *)s, len);
+		} else if (*s == '"' || *s == '\\') {
 			esc[0] = '\\';
 			esc[1] = *s;
 			put(k, esc, 2);
@@ -113,7 +161,40 @@ void lmnic_json_init(struct lmnic_json *j, FILE *out)
 {
 	j->out = out;
 	j->depth = 0;
+	j->brk = -1;
+	j->len = 0;
 	j->more[0] = 0;
+}
+
+/* S quoted into J */
+static void jquote(struct lmnic_json *j, const char *s, size_t max)
+{
+	struct sink k = { .j = j };
+	char *p, *end;
+	size_t i;
+
+	/*
+	 * The common case, a short run of printable ASCII, straight into the
+	 * buffer; anything else through quote().
+	 */
+	if (sizeof(j->buf) - j->len >= 66) {
+		p = j->buf + j->len;
+		end = p + 65;
+		*p++ = '"';
+		for (i = 0; i < max && s[i] && p < end && plain(s[i]); i++)
+			*p++ = s[i];
+		if ((i == max || !s[i]) && p < end) {
+			*p++ = '"';
+			j->len = p - j->buf;
+			return;
+		}
+	}
+	quote(&k, s, max);
+}
+
+void lmnic_json_break(struct lmnic_json *j, int indent)
+{
+	j->brk = indent;
 }
 
 /* The comma before a value, and its key. */
@@ -122,18 +203,24 @@ static void value(struct lmnic_json *j, const char *key)
 	int d = j->depth < LMNIC_JSON_DEPTH ? j->depth : LMNIC_JSON_DEPTH - 1;
 
 	if (j->more[d])
-		fputc(',', j->out);
+		jputc(j, ',');
 	j->more[d] = 1;
+	if (j->brk >= 0) {
+		jputc(j, '\n');
+		for (; j->brk > 0; j->brk--)
+			jputc(j, ' ');
+		j->brk = -1;
+	}
 	if (key) {
-		lmnic_json_quote(j->out, key, SIZE_MAX);
-		fputc(':', j->out);
+		jquote(j, key, SIZE_MAX);
+		jputc(j, ':');
 	}
 }
 
 static void open_(struct lmnic_json *j, const char *key, char c)
 {
 	value(j, key);
-	fputc(c, j->out);
+	jputc(j, c);
 	j->depth++;
 	if (j->depth < LMNIC_JSON_DEPTH)
 		j->more[j->depth] = 0;
@@ -143,7 +230,7 @@ static void close_(struct lmnic_json *j, char c)
 {
 	if (j->depth > 0)
 		j->depth--;
-	fputc(c, j->out);
+	jputc(j, c);
 }
 
 void lmnic_json_obj_open(struct lmnic_json *j, const char *key)
@@ -170,7 +257,7 @@ void lmnic_json_strn(struct lmnic_json *j, const char *key, const char *s,
 		     size_t max)
 {
 	value(j, key);
-	lmnic_json_quote(j->out, s, max);
+	jquote(j, s, max);
 }
 
 void lmnic_json_str(struct lmnic_json *j, const char *key, const char *s)
@@ -178,33 +265,52 @@ void lmnic_json_str(struct lmnic_json *j, const char *key, const char *s)
 	lmnic_json_strn(j, key, s, SIZE_MAX);
 }
 
+/* V in decimal; printf costs more than the rest of a value. */
+static void put_u64(struct lmnic_json *j, uint64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	jput(j, p, buf + sizeof(buf) - p);
+}
+
 void lmnic_json_u64(struct lmnic_json *j, const char *key, uint64_t v)
 {
 	value(j, key);
-	fprintf(j->out, "%" PRIu64, v);
+	put_u64(j, v);
 }
 
 void lmnic_json_i64(struct lmnic_json *j, const char *key, int64_t v)
 {
 	value(j, key);
-	fprintf(j->out, "%" PRId64, v);
+	if (v < 0)
+		jputc(j, '-');
+	put_u64(j, v < 0 ? -(uint64_t)v : (uint64_t)v);
 }
 
 void lmnic_json_bool(struct lmnic_json *j, const char *key, int v)
 {
 	value(j, key);
-	fputs(v ? "true" : "false", j->out);
+	if (v)
+		jput(j, "true", 4);
+	else
+		jput(j, "false", 5);
 }
 
 void lmnic_json_null(struct lmnic_json *j, const char *key)
 {
 	value(j, key);
-	fputs("null", j->out);
+	jput(j, "null", 4);
 }
 
 void lmnic_json_end_line(struct lmnic_json *j)
 {
-	fputc('\n', j->out);
+	jputc(j, '\n');
+	lmnic_json_flush(j);
 	j->depth = 0;
+	j->brk = -1;
 	j->more[0] = 0;
 }

@@ -14,11 +14,20 @@
 #include <stdio.h>
 
 #define LMNIC_JSON_DEPTH	16
+#define LMNIC_JSON_BUF		8192
 
+/*
+ * A writer keeps its text until a line ends (lmnic_json_end_line()), its
+ * buffer fills or lmnic_json_flush(): what else goes to OUT in between
+ * comes before it.
+ */
 struct lmnic_json {
 	FILE *out;
 	int depth;
+	int brk;		/* lmnic_json_break(): indent of the next line */
+	size_t len;		/* bytes held in buf */
 	unsigned char more[LMNIC_JSON_DEPTH];	/* a value came at this depth */
+	char buf[LMNIC_JSON_BUF];
 };
 
 /* S (at most MAX bytes, or up to its NUL) as a quoted JSON string. */
@@ -46,7 +55,14 @@ void lmnic_json_u64(struct lmnic_json *j, const char *key, uint64_t v);
 void lmnic_json_i64(struct lmnic_json *j, const char *key, int64_t v);
 void lmnic_json_bool(struct lmnic_json *j, const char *key, int v);
 void lmnic_json_null(struct lmnic_json *j, const char *key);
-/* Ends a top-level value with a newline: one JSON document per line. */
+/*
+ * The next value starts a new line, indented by INDENT spaces, after its
+ * comma if it has one: a long document laid out a record per line.
+ */
+void lmnic_json_break(struct lmnic_json *j, int indent);
+/* Ends a top-level value with a newline (one JSON document per line), flushed. */
 void lmnic_json_end_line(struct lmnic_json *j);
+/* Hands what the writer holds to its stream. */
+void lmnic_json_flush(struct lmnic_json *j);
 
 #endif

@@ -137,11 +137,18 @@ static void test_accepts_and_diagnoses(void **state)
 	out = open_memstream(&text, &tlen);
 	lmnic_dump_report(&v, out, 1);
 	fclose(out);
-	assert_non_null(strstr(text, "\"fault\": \"parity\""));
-	assert_non_null(strstr(text, "\"entry\": 2"));
-	assert_non_null(strstr(text, "tcp 10.0.0.1:40002 -> 10.0.0.2:80"));
-	assert_non_null(strstr(text, "webserver"));
-	assert_non_null(strstr(text, "\"connections\": 4"));
+	/* the dump and the diagnosis each whole on its line */
+	assert_true(!strncmp(text, "{\"dump\":{\"id\":", 13));
+	assert_non_null(strstr(text, "},\n\"diagnosis\":{\"fault\":\"parity\","));
+	assert_non_null(strstr(text, "\"entry\":2,"));
+	assert_non_null(strstr(text, "(tcp 10.0.0.1:40002 -> 10.0.0.2:80)"));
+	assert_non_null(strstr(text, "\"connections\":4,"));
+	/* a connection in structured fields, as lmnic-conn -j shows one */
+	assert_non_null(strstr(text, "\"proto\":\"tcp\",\"src\":\"10.0.0.1\","
+			       "\"sport\":40002,\"dst\":\"10.0.0.2\",\"dport\":80,"));
+	assert_non_null(strstr(text, "\"owner\":{\"pid\":"));
+	assert_non_null(strstr(text, "\"comm\":\"webserver\"}"));
+	assert_non_null(strstr(text, "\n    {\"vport\":0,\"id\":"));
 	free(text);
 	free(b.buf);
 }

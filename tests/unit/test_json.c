@@ -105,6 +105,41 @@ static void test_structure(void **state)
 	free(out);
 }
 
+/* Records a line each; text longer than the writer's buffer; INT64_MIN. */
+static void test_layout(void **state)
+{
+	static char big[3 * LMNIC_JSON_BUF];
+	struct lmnic_json j;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	lmnic_json_init(&j, f);
+	lmnic_json_obj_open(&j, NULL);
+	lmnic_json_i64(&j, "min", INT64_MIN);
+	lmnic_json_break(&j, 0);
+	lmnic_json_arr_open(&j, "rows");
+	lmnic_json_break(&j, 2);
+	lmnic_json_u64(&j, NULL, 1);
+	lmnic_json_break(&j, 2);
+	lmnic_json_u64(&j, NULL, 2);
+	lmnic_json_arr_close(&j);
+	/* nothing reaches the stream before the line ends or the buffer fills */
+	fflush(f);
+	assert_int_equal(len, 0);
+	lmnic_json_str(&j, "big", big);
+	lmnic_json_obj_close(&j);
+	lmnic_json_end_line(&j);
+	fclose(f);
+	assert_true(!strncmp(out, "{\"min\":-9223372036854775808,\n"
+			     "\"rows\":[\n  1,\n  2],\"big\":\"xxx", 58));
+	assert_int_equal(len, 55 + sizeof(big) - 1 + 3);
+	assert_string_equal(out + len - 3, "\"}\n");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -112,6 +147,7 @@ int main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_small_buffer),
 		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_layout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
