@@ -10,6 +10,8 @@
 #   make modules-all     build for all testbed kernels, W=1 (+ C=1 on debug)
 #   make fuzz            a long campaign of the adapter model's fuzzer and
 #                        table property test (FUZZ_SECONDS=, default 3600)
+#   make package-test    the Debian packages built, linted, and installed in a
+#                        clean Debian 12 tree where dkms builds the module
 #   make stress          the driver's stress and fault tests at length: each
 #                        loop for STRESS_SECONDS= (default 600), every
 #                        allocation-failure point
@@ -129,6 +131,11 @@ FUZZ_SECONDS ?= 3600
 fuzz: qemu
 	@scripts/fuzz-model.sh $(FUZZ_SECONDS)
 
+# the packages installed in a clean Debian 12 tree (mmdebstrap), dkms
+# building the module for the stock kernels there
+package-test: kernel-stock-6.1 kernel-stock-6.12
+	@LMNIC_STRESS=1 $(PYTHON) tests/check.py tests/test_packaging.py $(T)
+
 STRESS_SECONDS ?= 600
 stress: qemu kernels
 	@LMNIC_STRESS=$(STRESS_SECONDS) $(PYTHON) tests/check.py tests/test_robust.py \
@@ -141,4 +148,4 @@ clean:
 		-not -path './.git/*' -delete
 
 .PHONY: all modules install deps qemu kernels $(KERNEL_TARGETS) modules-all unit agent-fake check \
-	demo fuzz stress clean
+	demo fuzz package-test stress clean

@@ -24,6 +24,8 @@ PKGS=(
 	python3-yaml python3-jsonschema
 	# the Debian packages (debian/) and their test: build, lint, DKMS
 	debhelper dh-dkms dkms lintian fakeroot
+	# ... and their install in a clean Debian 12 tree
+	mmdebstrap
 )
 
 top=$(cd "$(dirname "$0")/.." && pwd)

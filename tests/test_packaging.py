@@ -7,7 +7,11 @@ fuzz build. The release is one: include/lmnic_version.h, the driver's
 MODULE_VERSION, dkms.conf and debian/changelog. dkms builds lmnic.ko from
 the installed package's files against the stock kernels' headers (the
 testbed's unpacked Debian kernels), in a DKMS tree of its own, as it does on
-a host when the package is installed.
+a host when the package is installed. And the packages install in a clean
+Debian 12 tree made by mmdebstrap from this host's apt sources: with the
+stock kernels' headers installed after them, dkms builds and installs
+lmnic.ko for each kernel; the tools run there; removing lmnic-dkms removes
+the modules.
 
 The builds run as one host-side job in the background of make check
 (testbed/background.py); a test run alone runs it then."""
@@ -15,12 +19,13 @@ The builds run as one host-side job in the background of make check
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from testbed import background
 from testbed.background import NICE
-from testbed.paths import BUILD, ENV, TOP, kernel_env
+from testbed.paths import BUILD, CACHE, ENV, TOP, kernel_env
 
 DKMS_KERNELS = ("stock-6.1", "stock-6.12")
 TOOLS = ("lmnic-analyze", "lmnic-conn", "lmnic-migrate")
@@ -101,6 +106,80 @@ def _dkms_build(out, kernel, srctree):
             "make_log": "\n".join(p.read_text() for p in mdir.glob("*/log/make.log"))}
 
 
+def _apt_sources():
+    """This host's apt sources of binary packages, each file as mmdebstrap
+    takes a MIRROR argument (deb822 or one-line)."""
+    files = [Path("/etc/apt/sources.list"),
+             *sorted(Path("/etc/apt/sources.list.d").glob("*.list")),
+             *sorted(Path("/etc/apt/sources.list.d").glob("*.sources"))]
+    return [str(f) for f in files
+            if f.is_file() and re.search(r"^\s*(deb\s|Types:.*\bdeb\b)", f.read_text(), re.M)]
+
+
+# What the clean tree runs after the install, its output checked by
+# test_install_in_a_clean_tree
+CHROOT_CHECK = """
+set -x
+dkms status lmnic
+for k in {kvers}; do
+    ls /lib/modules/$k/updates/dkms/
+    modinfo -F version /lib/modules/$k/updates/dkms/lmnic.ko*
+    modinfo -F vermagic /lib/modules/$k/updates/dkms/lmnic.ko*
+done
+for t in lmnic-analyze lmnic-conn lmnic-migrate; do $t --version; done
+lmnic-conn list; echo "lmnic-conn list: $?"
+ls /usr/share/man/man8/ | grep lmnic
+ls /lib/systemd/system/lmnic-analyze.service
+apt-get remove -y -q lmnic-dkms
+echo "modules left: $(ls /lib/modules/*/updates/dkms/ 2>/dev/null | wc -l)"
+echo "dkms knows: $(dkms status lmnic 2>/dev/null | wc -l)"
+"""
+
+
+def _chroot_install(out, debs):
+    """Install the packages in a clean Debian 12 tree made by mmdebstrap
+    (variant apt, the host's sources; downloads kept in CACHE/chroot-apt),
+    then the stock kernels' headers, whose dkms hook builds lmnic.ko; run
+    CHROOT_CHECK there. Its output, or why it could not run."""
+    if shutil.which("mmdebstrap", path=ENV["PATH"]) is None:
+        return {"error": "mmdebstrap is missing: make deps installs it"}
+    kvers = []
+    for k in DKMS_KERNELS:
+        try:
+            kvers.append(kernel_env(k)["KVER"])
+        except subprocess.CalledProcessError as e:
+            return {"skip": f"{k} is not in the testbed's cache (make kernels): "
+                            f"{e.stderr.strip()}"}
+    archives = CACHE / "chroot-apt"
+    (archives / "partial").mkdir(parents=True, exist_ok=True)
+    (out / "chroot.sh").write_text(CHROOT_CHECK.format(kvers=" ".join(kvers)))
+    headers = " ".join(f"linux-headers-{k}" for k in kvers)
+    install = ("DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
+               "-o Dpkg::Options::=--force-confnew")
+    hooks = [
+        # the downloads of every run in one cache outside the tree
+        "--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives",
+        f"--setup-hook=mount --bind {archives} \"$1\"/var/cache/apt/archives",
+        "--skip=download/empty",
+        "--skip=essential/unlink",
+        f"--customize-hook=copy-in {debs['lmnic-dkms']} {debs['lmnic-tools']} "
+        f"{out / 'chroot.sh'} /tmp",
+        f"--customize-hook=chroot \"$1\" sh -c '{install} "
+        f"/tmp/{debs['lmnic-dkms'].name} /tmp/{debs['lmnic-tools'].name}'",
+        f"--customize-hook=chroot \"$1\" sh -c '{install} {headers}'",
+        "--customize-hook=chroot \"$1\" sh /tmp/chroot.sh > "
+        f"{out / 'chroot-check.log'} 2>&1",
+        "--customize-hook=umount \"$1\"/var/cache/apt/archives",
+    ]
+    rc, log = _run([*NICE, "mmdebstrap", "--variant=apt", "--mode=root",
+                    "--include=dkms,ca-certificates", *hooks, "bookworm",
+                    "/dev/null", *_apt_sources()])
+    (out / "chroot.log").write_text(log)
+    check = out / "chroot-check.log"
+    return {"rc": rc, "log": log, "kvers": kvers,
+            "check": check.read_text() if check.exists() else ""}
+
+
 def _build():
     """Build the packages in a copy of the tree, lint them, then build the
     module with dkms for each of DKMS_KERNELS."""
@@ -129,7 +208,15 @@ def _build():
     return res
 
 
+def _install():
+    res = background.job("packaging", None).result()
+    if res.get("rc") != 0:
+        return {"skip": "the packages did not build: test_packages_build_and_lint says why"}
+    return _chroot_install(BUILD / "packaging", res["debs"])
+
+
 background.job("packaging", _build)
+background.job("install", _install)
 
 
 def _built():
@@ -265,3 +352,35 @@ def test_dkms_build(headers):
     assert info["version"] == VERSION, info
     assert info["name"] == "lmnic", info
     assert info["vermagic"].split()[0] == dk["kver"], info
+
+
+# Minutes of downloads, dpkg and two module builds: make package-test (and
+# make stress), not make check, which has the DKMS builds above.
+@pytest.mark.stress()
+@pytest.mark.background(lambda: "install")
+def test_install_in_a_clean_tree():
+    """In a clean Debian 12 tree: apt installs lmnic-dkms and lmnic-tools
+    with what they depend on; installing the stock kernels' headers builds
+    lmnic.ko for each (the dkms hook), of this release and that kernel's
+    vermagic; the tools run (a missing family is an error of their own,
+    exit 1); the manual pages and the unit are there; removing lmnic-dkms
+    takes the modules away."""
+    ch = background.job("install", None).result()
+    if "skip" in ch:
+        pytest.skip(ch["skip"])
+    assert "error" not in ch, ch["error"]
+    out = ch["check"]
+    print(out)
+    assert ch["rc"] == 0, ch["log"][-6000:]
+    for kver in ch["kvers"]:
+        assert re.search(rf"^lmnic/{re.escape(VERSION)}, {re.escape(kver)}, x86_64: installed",
+                         out, re.M), out
+        assert re.search(rf"^{re.escape(kver)} ", out, re.M), out    # vermagic
+    assert out.count(f"\n{VERSION}\n") == len(ch["kvers"]), out
+    for tool in TOOLS:
+        assert f"{tool} (lmnic) {VERSION}" in out, out
+    assert "no lmnic netlink family" in out and "lmnic-conn list: 1" in out, out
+    for page in TOP.glob("tools/*.8"):
+        assert f"{page.name}.gz" in out, out
+    assert "/lib/systemd/system/lmnic-analyze.service" in out, out
+    assert "modules left: 0" in out and "dkms knows: 0" in out, out
