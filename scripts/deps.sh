@@ -20,6 +20,9 @@ PKGS=(
 	# host-side tests and tools
 	python3-pytest libcmocka-dev libnl-3-dev libnl-genl-3-dev clang llvm-14
 	socat libssl-dev openssl
+	# the tools' command lines (strace: no netlink reached), manual pages
+	# as man renders them, the dump watcher's unit
+	strace groff-base man-db systemd
 	# the netlink family's code generator (tools/net/ynl)
 	python3-yaml python3-jsonschema
 	# the Debian packages (debian/) and their test: build, lint, DKMS
