@@ -6,6 +6,8 @@
 # usage: build-modules.sh KERNEL [--no-check]
 set -euo pipefail
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+# Its own make -j: not a job server of a make that runs this script.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 k=$1
