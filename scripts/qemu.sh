@@ -24,6 +24,15 @@ pkgver() {
 
 INPUTS=("$top"/qemu-dev/* "$top/include/lmnic_hw.h" "$0")
 
+# Only what the testbed, the demo and bench/ run: the q35 machine and the
+# devices of qemu-dev/devices.mak (with --without-default-devices, no other
+# board or device is compiled). Without debug information, which costs
+# compile time and changes none of the emulator's behaviour.
+CONFIGURE=(--target-list=x86_64-softmmu --meson=/usr/bin/meson
+	--without-default-features --without-default-devices
+	--with-devices-x86_64=lmnic --enable-fdt=system
+	--disable-debug-info --disable-docs --disable-werror)
+
 key() {
 	(pkgver; cat "${INPUTS[@]}") | sha256sum | cut -c1-12
 }
@@ -46,6 +55,14 @@ srctree() {
 	echo "$dir"
 }
 
+# the configured tree: the QEMU version and what it is configured with
+treedir() {
+	local conf
+	conf=$( (echo "${CONFIGURE[@]}"; cat "$top/qemu-dev/devices.mak") |
+		sha256sum | cut -c1-8)
+	echo "$cache/qemu-build-$(pkgver | tr : _)-$conf"
+}
+
 install_if_changed() { # src dest: copy unless identical, so ninja rebuilds little
 	cmp -s "$1" "$2" || cp "$1" "$2"
 }
@@ -63,6 +80,8 @@ add_device() {
 		install_if_changed "$tmp" "$t/hw/net/$f"
 	done
 	rm -f "$tmp"
+	install_if_changed "$top/qemu-dev/devices.mak" \
+		"$t/configs/devices/x86_64-softmmu/lmnic.mak"
 	# The dfsg tarball carries no EDK2 blobs: do not try to unpack them.
 	sed 's/^\( *unpack_edk2_blobs = \)bzip2.found()/\1false/' \
 		"$pristine/meson.build" >"$tmp"
@@ -78,8 +97,9 @@ build() {
 		return
 	fi
 	src=$(srctree)
-	# One configured tree per QEMU version; later builds are incremental.
-	tree=$cache/qemu-build-$(pkgver | tr : _)
+	# One configured tree per QEMU version and configuration; later
+	# builds are incremental.
+	tree=$(treedir)
 	if [ ! -f "$tree/.configured" ]; then
 		log "configuring QEMU in $tree"
 		rm -rf "$tree"
@@ -87,10 +107,8 @@ build() {
 		cp -a "$src" "$tree/src"
 		add_device "$tree/src" "$src"
 		mkdir "$tree/build"
-		(cd "$tree/build" && ../src/configure --target-list=x86_64-softmmu \
-			--meson=/usr/bin/meson \
-			--without-default-features --enable-fdt=system \
-			--disable-docs --disable-werror >configure.log 2>&1) ||
+		(cd "$tree/build" && ../src/configure "${CONFIGURE[@]}" \
+			>configure.log 2>&1) ||
 			{ tail -n 30 "$tree/build/configure.log" >&2; exit 1; }
 		touch "$tree/.configured"
 	fi
@@ -125,7 +143,7 @@ path)
 	;;
 srctree) srctree ;;
 tree)
-	t=$cache/qemu-build-$(pkgver | tr : _)
+	t=$(treedir)
 	[ -f "$t/.configured" ] || { log "not built: run make qemu"; exit 1; }
 	echo "$t"
 	;;
