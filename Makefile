@@ -17,7 +17,8 @@
 #                        allocation-failure point
 #   make qemu|kernels    build the emulator / provide the testbed kernels
 #   make kernel-NAME     provide one of them (stock-6.1, stock-6.12, debug-6.12)
-#   make deps            install build and test dependencies (Debian)
+#   make deps            install build and test dependencies (Debian);
+#                        DEPS=demo: only what make demo needs
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PYTHON := /usr/bin/python3
@@ -59,8 +60,10 @@ install: modules
 	fi
 	$(MAKE) -C tools install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
+# what deps installs: all of it, or (DEPS=demo) what make demo needs
+DEPS ?= all
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh $(filter demo,$(DEPS))
 
 qemu: deps
 	@scripts/qemu.sh build
@@ -127,8 +130,9 @@ check: qemu kernels
 # What the demo needs, side by side: the emulator's build keeps both cores
 # busy while the kernel is fetched and unpacked and the module and the
 # tools build.
+demo: DEPS = demo
 demo: deps
-	@$(MAKE) --no-print-directory -j3 qemu demo-module demo-tools
+	@$(MAKE) --no-print-directory -j3 DEPS=demo qemu demo-module demo-tools
 	@$(PYTHON) tests/demo.py
 
 demo-module: kernel-$(DEMO_KERNEL)

@@ -4,7 +4,21 @@
 # Debian sources (scripts/apt-src.py). Idempotent and non-interactive; a
 # stamp keyed by this file, its helper and the host's apt sources makes
 # repeated runs cost nothing.
+#
+# usage: deps.sh         everything (make deps, make check)
+#        deps.sh demo    what make demo needs: the emulator, a stock
+#                        kernel's module, the tools and the guests
 set -euo pipefail
+
+DEMO_PKGS=(
+	build-essential libelf-dev libssl-dev kmod cpio xz-utils zstd gcc-12
+	perl python3
+	dpkg-dev meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev
+	libfdt-dev zlib1g-dev python3-venv
+	qemu-system-data seabios ipxe-qemu
+	busybox-static ethtool iproute2 pciutils
+	libnl-3-dev libnl-genl-3-dev socat openssl
+)
 
 PKGS=(
 	# kernel module builds and the debug kernel
@@ -48,8 +62,17 @@ apt_sources() {
 	done
 }
 
+what=all
+if [ "${1:-}" = demo ]; then
+	what=demo
+	PKGS=("${DEMO_PKGS[@]}")
+elif [ $# -gt 0 ]; then
+	echo "usage: deps.sh [demo]" >&2
+	exit 2
+fi
+
 stamp_key=$( (cat "$0" "$top/scripts/apt-src.py"; apt_sources) | sha256sum | cut -c1-16)
-stamp="$cache/deps-$stamp_key.stamp"
+stamp="$cache/deps-$what-$stamp_key.stamp"
 if [ -f "$stamp" ]; then
 	missing=$(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${PKGS[@]}" 2>&1 |
 		grep -vc '^installed ' || true)

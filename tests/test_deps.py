@@ -285,3 +285,25 @@ def test_nothing_usable(tmp_path):
         assert what in res.stderr, res.stderr
     res = _run(tmp_path / "no-such-root")
     assert res.returncode == 1 and "no enabled deb entry" in res.stderr
+
+
+def _pkgs(name):
+    """The package array NAME of scripts/deps.sh, as bash reads it."""
+    out = subprocess.run(
+        ["bash", "-c", f'eval "$(sed -n "/^{name}=(/,/^)/p" {TOP}/scripts/deps.sh)"; '
+         f'printf "%s\\n" "${{{name}[@]}}"'], capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
+def test_demo_set_is_part_of_the_whole():
+    """make demo installs a subset (deps.sh demo): every package of it is in
+    the whole set, and the emulator's, the module's, the tools' and the
+    guests' own packages are in it."""
+    demo, whole = _pkgs("DEMO_PKGS"), _pkgs("PKGS")
+    assert demo and set(demo) <= set(whole), set(demo) - set(whole)
+    for pkg in ("meson", "libglib2.0-dev", "libfdt-dev", "seabios", "gcc-12",
+                "busybox-static", "libnl-genl-3-dev", "libssl-dev", "ethtool"):
+        assert pkg in demo, pkg
+    res = subprocess.run([str(TOP / "scripts/deps.sh"), "everything"],
+                         capture_output=True, text=True, env=ENV)
+    assert res.returncode == 2 and "usage" in res.stderr, res
