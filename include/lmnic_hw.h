@@ -77,7 +77,7 @@
 #define LMNIC_VERSION_MINOR	GENMASK(15, 0)
 #define LMNIC_VERSION_MAJOR	GENMASK(31, 16)
 #define LMNIC_HW_VERSION_MAJOR	1
-#define LMNIC_HW_VERSION_MINOR	5
+#define LMNIC_HW_VERSION_MINOR	6
 #define LMNIC_REG_LAYOUT	0x0008	/* state-memory layout version */
 #define LMNIC_LAYOUT_VERSION	1
 #define LMNIC_REG_CAPS		0x000c
@@ -89,7 +89,8 @@
 #define LMNIC_CAP_HOST_REGION	BIT(5)	/* host-resident offload region */
 #define LMNIC_CAP_MIGRATION	BIT(6)	/* QUIESCE, SAVE, LOAD, RESUME, DIGEST */
 #define LMNIC_CAP_PRECOPY	BIT(7)	/* LMNIC_MIGF_PRECOPY and _DELTA */
-#define LMNIC_CAP_ALL		GENMASK(7, 0)
+#define LMNIC_CAP_ROUNDS	BIT(8)	/* SAVE with PRECOPY | DELTA: a round */
+#define LMNIC_CAP_ALL		GENMASK(8, 0)
 #define LMNIC_REG_SERIAL_LO	0x0010
 #define LMNIC_REG_SERIAL_HI	0x0014
 #define LMNIC_REG_STATE_SIZE_LO	0x0018	/* BAR2 size in bytes */
@@ -809,7 +810,9 @@ struct lmnic_mig_dir {
  * was kept: changed and new ones, and those emptied since (a slot record
  * whose entry is all zeroes). LOAD with DELTA applies such an image on the
  * one the vport loaded last, still quiesced. RESUME and VPORT_RESET end
- * either.
+ * either. Rounds (LMNIC_CAP_ROUNDS): QUIESCE with both sizes, and SAVE with
+ * both images, the slots that differ while the vport runs on; what that SAVE
+ * wrote is what the next delta compares with.
  */
 #define LMNIC_MIGF_PRECOPY	BIT(0)
 #define LMNIC_MIGF_DELTA	BIT(1)

@@ -36,8 +36,9 @@ typedef struct LmnicMigIo {
 } LmnicMigIo;
 
 /*
- * What a pre-copy SAVE saved of a vport's table: its used slots, ascending,
- * to compare with at the DELTA save; and the slots found to differ.
+ * What the destination of a pre-copy holds of a vport's table: the used
+ * slots of the pre-copy image, ascending, with those of every round since
+ * in place of theirs; and the slots a QUIESCE with DELTA found to differ.
  */
 typedef struct LmnicMigSnap {
     struct lmnic_img_slot *slot;
@@ -45,6 +46,7 @@ typedef struct LmnicMigSnap {
     uint32_t *delta;        /* QUIESCE with DELTA: slots that differ */
     uint32_t num_delta;
     bool have_delta;
+    bool delta_running;     /* found while the vport ran: a round's */
 } LmnicMigSnap;
 
 /* A CONN_SLOTS record of an image being loaded. */
@@ -260,6 +262,40 @@ static void lmnic_mig_delta_scan(LmnicState *s, unsigned v, LmnicMigSnap *sn)
     }
     sn->num_delta = n;
     sn->have_delta = true;
+    sn->delta_running = !lmnic_vp_quiesced(s, v);
+}
+
+/*
+ * After a round: the kept slots become what the destination holds now, the
+ * round's N slots IS (ascending; emptied ones all zeroes) in place of the
+ * kept ones, into OUT (room for sn->n + N).
+ */
+static void lmnic_mig_snap_merge(LmnicMigSnap *sn,
+                                 const struct lmnic_img_slot *is, uint32_t n,
+                                 struct lmnic_img_slot *out)
+{
+    uint32_t i = 0, k = 0, m = 0;
+
+    while (i < sn->n || k < n) {
+        uint32_t a = i < sn->n ? le32_to_cpu(sn->slot[i].slot) : UINT32_MAX;
+        uint32_t b = k < n ? le32_to_cpu(is[k].slot) : UINT32_MAX;
+
+        if (a < b) {
+            out[m++] = sn->slot[i++];
+            continue;
+        }
+        if (a == b) {
+            i++;
+        }
+        if (lmnic_mig_slot_used(&is[k].conn)) {
+            out[m++] = is[k];
+        }
+        k++;
+    }
+    g_free(sn->slot);
+    sn->slot = out;
+    sn->n = m;
+    sn->have_delta = false;
 }
 
 static uint16_t lmnic_mig_quiesce(LmnicState *s, unsigned v,
@@ -308,8 +344,10 @@ static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
     const uint8_t *blk = lmnic_vp_block(s, v);
     const struct lmnic_conn *t = lmnic_mig_table(s, v);
     uint8_t flags = d->p.mig.flags;
+    bool round = flags == (LMNIC_MIGF_PRECOPY | LMNIC_MIGF_DELTA);
     g_autofree struct lmnic_img_slot *buf = NULL;
     g_autofree struct lmnic_img_slot *keep = NULL;
+    g_autofree struct lmnic_img_slot *merged = NULL;
     LmnicMigSnap *sn = s->mig_snap[v];
     uint8_t digest[LMNIC_SHA256_LEN];
     gsize dlen = sizeof(digest);
@@ -318,15 +356,28 @@ static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
     LmnicMigIo io;
     uint16_t st;
 
-    if (flags & ~(LMNIC_MIGF_PRECOPY | LMNIC_MIGF_DELTA) ||
-        flags == (LMNIC_MIGF_PRECOPY | LMNIC_MIGF_DELTA)) {
+    if (flags & ~(LMNIC_MIGF_PRECOPY | LMNIC_MIGF_DELTA)) {
         return LMNIC_AQS_EINVAL;
     }
     if (flags & LMNIC_MIGF_DELTA) {
-        if (!sn || !sn->have_delta) {
+        /* the last delta: the slots found to differ once the vport stopped */
+        if (!sn || !sn->have_delta || (!round && sn->delta_running)) {
             return LMNIC_AQS_EINVAL;
         }
-        if (!lmnic_vp_quiesced(s, v)) {
+        if (!round && !lmnic_vp_quiesced(s, v)) {
+            return LMNIC_AQS_EBUSY;
+        }
+    }
+    if (round) {
+        /*
+         * The vport ran since its QUIESCE: frames and commands may have
+         * changed slots. The round carries the table as it is now, if the
+         * size the driver made room for still holds.
+         */
+        uint32_t sized = sn->num_delta;
+
+        lmnic_mig_delta_scan(s, v, sn);
+        if (sn->num_delta != sized) {
             return LMNIC_AQS_EBUSY;
         }
     } else if (!(flags & LMNIC_MIGF_PRECOPY) && !lmnic_vp_quiesced(s, v)) {
@@ -343,7 +394,10 @@ static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
     }
     if (flags & LMNIC_MIGF_PRECOPY) {
         keep = g_try_new(struct lmnic_img_slot, MAX(used, 1));
-        if (!keep) {
+        if (round) {
+            merged = g_try_new(struct lmnic_img_slot, MAX(sn->n + used, 1));
+        }
+        if (!keep || (round && !merged)) {
             return LMNIC_AQS_ENOSPC;
         }
     }
@@ -399,7 +453,10 @@ static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
         trace_lmnic_mig_save(v, size, records, used, LMNIC_AQS_EIO);
         return LMNIC_AQS_EIO;
     }
-    if (flags & LMNIC_MIGF_PRECOPY) {
+    if (round) {
+        /* what the next DELTA compares with: the slots as this one sent */
+        lmnic_mig_snap_merge(sn, keep, used, g_steal_pointer(&merged));
+    } else if (flags & LMNIC_MIGF_PRECOPY) {
         /* what DELTA compares with: this image's slots */
         lmnic_mig_vp_reset(s, v);
         sn = g_new0(LmnicMigSnap, 1);
@@ -792,6 +849,10 @@ static uint16_t lmnic_mig_load_buf(LmnicState *s, unsigned v,
     }
     lmnic_mig_apply(s, v, &im, delta);
     s->mig_base[v] = true;
+    if (s->mig_snap[v]) {
+        /* a pre-copy of this vport compares with the table as it is now */
+        s->mig_snap[v]->have_delta = false;
+    }
     d->p.mig.num_records = cpu_to_le32(im.records);
     d->p.mig.slots = cpu_to_le32(im.num_slots);
     g_array_free(im.slots, true);

@@ -8,7 +8,9 @@
  * it refuses), frames that hit its connections, time (counter flushes),
  * and flushes; in between, its table moves to the other adapter, stop and
  * copy or pre-copy (an image while it runs, churn, then the delta; one or
- * more images before the delta), and the destination becomes the source.
+ * more images before the delta; rounds, deltas of the running vport, with
+ * frames and deletions between a round's QUIESCE and its SAVE; sizes of
+ * the delta in between), and the destination becomes the source.
  * The reference is an implementation of the table as lmnic-hw.rst states
  * it (hash, probing, tombstones, limits); every command's status must be
  * the one it predicts, and its slots must be the table's. After each move
@@ -51,11 +53,14 @@ enum op_kind {
     OP_MOVE,        /* stop and copy */
     OP_PRECOPY,     /* an image of the running source into the destination */
     OP_DELTA,       /* stop, the delta, the destination takes over */
+    OP_SIZE,        /* size what changed since (QUIESCE PRECOPY | DELTA) */
+    OP_ROUND,       /* a round: b & 3 frames hit id a, b & 4 deletes it */
     OP_KINDS
 };
 
 static const char *const op_names[] = {
     "add", "del", "hit", "time", "flush", "fill", "move", "precopy", "delta",
+    "size", "round",
 };
 
 typedef struct Op {
@@ -402,6 +407,55 @@ static bool op_move(Run *r, uint8_t kind)
     return check_moved(r, from, to) && take_over(r, to);
 }
 
+static bool op_hit(Run *r, uint32_t key, unsigned n);
+
+/*
+ * A round of the pre-copy: the destination holds the source's table as the
+ * round saved it. Between the round's QUIESCE and its SAVE frames may hit a
+ * connection and one may go: the SAVE carries the table as it is then, or
+ * refuses (EBUSY) if the delta's size changed, the pre-copy as it was.
+ */
+static bool op_round(Run *r, uint32_t id, uint32_t window)
+{
+    const uint8_t flags = LMNIC_MIGF_PRECOPY | LMNIC_MIGF_DELTA;
+    int from = r->src, to = !r->src;
+    int64_t s = id < r->ref.limit ? r->ref.at[id] : -1;
+    uint16_t st, want;
+    uint32_t detail = 0;
+    uint64_t size;
+    MgImage img;
+
+    st = mg_quiesce(&r->g[from], V, flags, &size, NULL);
+    if (st) {
+        return fail(r, "round quiesce: %u", st);
+    }
+    if (s >= 0 && (window & 3)) {
+        op_hit(r, r->ref.slot[s].key, window & 3);
+    }
+    if (window & 4) {
+        want = ref_del(&r->ref, id);
+        st = mg_conn_del(&r->g[from], V, id);
+        if (st != want) {
+            return fail(r, "del id %u in a round: %u, reference %u", id, st,
+                        want);
+        }
+    }
+    st = mg_save_sized(&r->g[from], V, flags, size, &img);
+    if (st == LMNIC_AQS_EBUSY && window) {
+        return check_ref(r);
+    }
+    if (st) {
+        return fail(r, "round save: %u", st);
+    }
+    st = mg_load(&r->g[to], V, LMNIC_MIGF_DELTA, &img, &detail);
+    mg_image_free(&img);
+    if (st) {
+        return fail(r, "round load: %u, reason %u, record %u", st,
+                    detail & 0xff, detail >> 8);
+    }
+    return check_ref(r) && check_moved(r, from, to);
+}
+
 static bool op_hit(Run *r, uint32_t key, unsigned n)
 {
     struct lmnic_conn_key k;
@@ -486,6 +540,18 @@ static bool step(Run *r, const Op *op)
     case OP_PRECOPY:
     case OP_DELTA:
         return op_move(r, op->kind);
+    case OP_SIZE:
+        if (r->precopied &&
+            mg_quiesce(&r->g[r->src], V, LMNIC_MIGF_PRECOPY | LMNIC_MIGF_DELTA,
+                       NULL, NULL)) {
+            return fail(r, "size of the delta failed");
+        }
+        break;
+    case OP_ROUND:
+        if (!r->precopied) {
+            return op_move(r, OP_PRECOPY);
+        }
+        return op_round(r, op->a, op->b);
     }
     return check_ref(r);
 }
@@ -633,10 +699,19 @@ static unsigned generate(Gen *g, Op *ops, unsigned n)
         } else if (roll < 890) {
             op->kind = OP_FILL;
             op->a = pick_key(g);
-        } else if (roll < 920) {
+        } else if (roll < 915) {
             op->kind = OP_MOVE;
-        } else if (roll < 965) {
+        } else if (roll < 945) {
             op->kind = OP_PRECOPY;
+        } else if (roll < 955) {
+            op->kind = OP_SIZE;
+        } else if (roll < 975) {
+            op->kind = OP_ROUND;
+            op->a = pick_live(g);
+            op->b = g_rand_int_range(g->rand, 0, 8);
+            if (op->b & 4) {
+                ref_del(&g->shadow, op->a);
+            }
         } else {
             op->kind = OP_DELTA;
         }

@@ -376,9 +376,12 @@ static void op_migrate(FoRun *r, bool b_to_a)
     unsigned v = g8(r) % FO_VPORTS;
     uint8_t mode = g8(r), n = g8(r);
     uint64_t before;
-    static const uint8_t save_flags[] = { 0, LMNIC_MIGF_PRECOPY,
-                                          LMNIC_MIGF_DELTA };
-    uint8_t flags = save_flags[(mode & 0x7f) % 3];
+    static const uint8_t save_flags[] = {
+        0, LMNIC_MIGF_PRECOPY, LMNIC_MIGF_DELTA,
+        LMNIC_MIGF_PRECOPY | LMNIC_MIGF_DELTA,     /* a round */
+    };
+    uint8_t flags = save_flags[(mode & 0x7f) %
+                                 (sizeof(save_flags) / sizeof(save_flags[0]))];
     MgImage img;
     unsigned i;
     uint16_t st;

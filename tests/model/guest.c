@@ -326,10 +326,8 @@ static uint32_t mg_dir(uint64_t gpa, uint64_t size, unsigned shift,
 
 uint16_t mg_save(MgGuest *g, unsigned v, uint8_t flags, MgImage *img)
 {
-    uint8_t dir[4096] = { 0 };
-    struct lmnic_aq_desc d = { 0 };
-    uint64_t size, gpa, heap = g->heap;
-    uint32_t slots, n;
+    uint64_t size;
+    uint32_t slots;
     uint16_t st;
 
     memset(img, 0, sizeof(*img));
@@ -338,6 +336,19 @@ uint16_t mg_save(MgGuest *g, unsigned v, uint8_t flags, MgImage *img)
     if (st) {
         return st;
     }
+    return mg_save_sized(g, v, flags, size, img);
+}
+
+uint16_t mg_save_sized(MgGuest *g, unsigned v, uint8_t flags, uint64_t size,
+                       MgImage *img)
+{
+    uint8_t dir[4096] = { 0 };
+    struct lmnic_aq_desc d = { 0 };
+    uint64_t gpa, heap = g->heap;
+    uint32_t n;
+    uint16_t st;
+
+    memset(img, 0, sizeof(*img));
     g->heap = (g->heap + (1u << MG_CHUNK_SHIFT) - 1) &
               ~((1ULL << MG_CHUNK_SHIFT) - 1);
     gpa = mg_alloc(g, size + 4096);

@@ -96,6 +96,9 @@ typedef struct MgImage {
 uint16_t mg_quiesce(MgGuest *g, unsigned v, uint8_t flags, uint64_t *size,
                     uint32_t *slots);
 uint16_t mg_save(MgGuest *g, unsigned v, uint8_t flags, MgImage *img);
+/* SAVE alone, into room for SIZE bytes (the QUIESCE was the caller's) */
+uint16_t mg_save_sized(MgGuest *g, unsigned v, uint8_t flags, uint64_t size,
+                       MgImage *img);
 uint16_t mg_load(MgGuest *g, unsigned v, uint8_t flags, const MgImage *img,
                  uint32_t *detail);
 uint16_t mg_digest(MgGuest *g, unsigned v, uint8_t out[32]);

@@ -562,6 +562,82 @@ static void precopy_id_moves_between_slots(void **state)
     mh_free(m.hb);
 }
 
+/*
+ * Pre-copy rounds: each carries what changed since the image or the round
+ * before, while the vport runs; a round whose size changed before its SAVE
+ * is refused and changes nothing; a SAVE of the last delta needs a size
+ * taken with the vport stopped; the last delta leaves the destination with
+ * the source's digest, every id found where it should be.
+ */
+static void precopy_rounds(void **state)
+{
+    const uint8_t round = LMNIC_MIGF_PRECOPY | LMNIC_MIGF_DELTA;
+    const struct lmnic_sm_vport_hdr *hdr;
+    Fix *f = *state;
+    Mig m;
+    MgImage img;
+    struct lmnic_conn_key k;
+    struct lmnic_conn c;
+    uint32_t detail, slots, i;
+    uint64_t size;
+
+    mig_start(&m);
+    bring_up(f, 0, 20, 0);
+    assert_int_equal(mg_save(&f->g, 0, LMNIC_MIGF_PRECOPY, &img), 0);
+    assert_int_equal(mg_load(&m.gb, 0, 0, &img, &detail), 0);
+    mg_image_free(&img);
+
+    /* round 1: five added, two deleted */
+    for (i = 100; i < 105; i++) {
+        mg_key(i, &k);
+        assert_int_equal(add(&f->g, i, &k), 0);
+    }
+    assert_int_equal(mg_conn_del(&f->g, 0, 3), 0);
+    assert_int_equal(mg_conn_del(&f->g, 0, 4), 0);
+    assert_int_equal(mg_quiesce(&f->g, 0, round, &size, &slots), 0);
+    assert_int_equal(slots, 7);
+    hdr = (struct lmnic_sm_vport_hdr *)vp_mem(f->h, 0);
+    assert_false(le32toh(hdr->state) & LMNIC_VPS_QUIESCED);
+    assert_int_equal(mg_save(&f->g, 0, round, &img), 0);
+    assert_int_equal(img.slots, 7);
+    assert_int_equal(mg_load(&m.gb, 0, LMNIC_MIGF_DELTA, &img, &detail), 0);
+    mg_image_free(&img);
+    digests_equal(&f->g, &m.gb);
+
+    /* nothing changed since: a round of no slot */
+    assert_int_equal(mg_quiesce(&f->g, 0, round, NULL, &slots), 0);
+    assert_int_equal(slots, 0);
+
+    /* the size goes stale: the round is refused, the kept slots stay */
+    assert_int_equal(mg_quiesce(&f->g, 0, round, &size, &slots), 0);
+    mg_key(200, &k);
+    assert_int_equal(add(&f->g, 200, &k), 0);
+    assert_int_equal(mg_save_sized(&f->g, 0, round, size, &img),
+                     LMNIC_AQS_EBUSY);
+
+    /* a size of the running vport is no size for the last delta */
+    assert_int_equal(mg_quiesce(&f->g, 0, round, NULL, &slots), 0);
+    assert_int_equal(slots, 1);
+    assert_int_equal(mg_save_sized(&f->g, 0, LMNIC_MIGF_DELTA, 1 << 20, &img),
+                     LMNIC_AQS_EINVAL);
+
+    /* the last delta: id 200, and nothing of the rounds again */
+    assert_int_equal(mg_conn_del(&f->g, 0, 5), 0);
+    assert_int_equal(mg_save(&f->g, 0, LMNIC_MIGF_DELTA, &img), 0);
+    assert_int_equal(img.slots, 2);
+    assert_int_equal(mg_load(&m.gb, 0, LMNIC_MIGF_DELTA, &img, &detail), 0);
+    mg_image_free(&img);
+    digests_equal(&f->g, &m.gb);
+    for (i = 0; i < 210; i++) {
+        bool there = (i < 20 && i != 3 && i != 4 && i != 5) ||
+                     (i >= 100 && i < 105) || i == 200;
+
+        assert_int_equal(mg_conn_query(&m.gb, 0, i, &c),
+                         there ? 0 : LMNIC_AQS_ENOENT);
+    }
+    mh_free(m.hb);
+}
+
 /* LOAD checks CONFIG, QUEUES and RSS as SET_CONFIG, QUEUE_CREATE, SET_RSS */
 static void load_checks_sections(void **state)
 {
@@ -654,6 +730,7 @@ int main(int argc, char **argv)
         CASE(rss_short_frame),
         CASE(delta_emptied_slot_is_zero),
         CASE(precopy_id_moves_between_slots),
+        CASE(precopy_rounds),
         CASE(load_checks_sections),
     };
 
