@@ -101,6 +101,9 @@ static const struct lmnic_nl_attr lmnic_mig_attrs[LMNIC_A_MIG_MAX + 1] = {
 	[LMNIC_A_MIG_LOAD_NS] = { "load-ns", LMNIC_NLT_U64, 8, 8 },
 	[LMNIC_A_MIG_PAD] = { "pad", LMNIC_NLT_PAD, 0, 65535 },
 	[LMNIC_A_MIG_PRECOPY] = { "precopy", LMNIC_NLT_FLAG, 0, 0 },
+	[LMNIC_A_MIG_WANT_DIRTY] = { "want-dirty", LMNIC_NLT_FLAG, 0, 0 },
+	[LMNIC_A_MIG_DIRTY_BYTES] = { "dirty-bytes", LMNIC_NLT_U64, 8, 8 },
+	[LMNIC_A_MIG_DIRTY_SLOTS] = { "dirty-slots", LMNIC_NLT_U32, 4, 4 },
 };
 
 const struct lmnic_nl_set lmnic_nl_mig = {

@@ -497,6 +497,7 @@ bool lmnic_mig_keeps_block(struct lmnic_dev *ld, u16 v);
 void lmnic_mig_recover_prepare(struct lmnic_dev *ld, u16 v);
 int lmnic_mig_recover(struct lmnic_dev *ld, u16 v);
 int lmnic_mig_digest(struct lmnic_dev *ld, u16 v, u8 *digest);
+int lmnic_mig_dirty(struct lmnic_dev *ld, u16 v, u64 *bytes, u32 *slots);
 
 /* lmnic_nl.c */
 extern struct genl_family lmnic_nl_family;

@@ -111,7 +111,8 @@ int lmnic_hw_init(struct lmnic_dev *ld)
 		return err;
 	}
 
-	ld->caps = lmnic_rd32(ld, LMNIC_REG_CAPS);
+	/* what the adapter can do and this driver knows of */
+	ld->caps = lmnic_rd32(ld, LMNIC_REG_CAPS) & LMNIC_CAP_ALL;
 	ld->serial = lmnic_rd32(ld, LMNIC_REG_SERIAL_LO) |
 		     (u64)lmnic_rd32(ld, LMNIC_REG_SERIAL_HI) << 32;
 	ld->state_size = lmnic_rd32(ld, LMNIC_REG_STATE_SIZE_LO) |

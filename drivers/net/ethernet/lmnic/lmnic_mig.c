@@ -385,7 +385,9 @@ static int lmnic_mig_save(struct lmnic_dev *ld, u16 v, u8 flags,
  * @extack: for the reason of a failure
  *
  * A vport already quiesced by the same socket is saved again as it is; one
- * the same socket pre-copied is quiesced and saved as a delta on that.
+ * the same socket pre-copied is quiesced and saved as a delta on that, or,
+ * with @precopy, saved as a round: the delta of what changed since the
+ * image or the round before, while it runs on.
  * Context: takes RTNL.
  * Return: 0 or a negative errno; on failure the vport runs as before.
  */
@@ -398,13 +400,42 @@ int lmnic_mig_extract_start(struct lmnic_dev *ld, u16 v, struct net *ns,
 	struct lmnic_aq_desc cmd;
 	bool quiesced = false;
 	u8 flags = 0;
+	int err, tries;
 	u64 t0;
-	int err;
 
 	rtnl_lock();
 	if (precopy && !(ld->caps & LMNIC_CAP_PRECOPY)) {
 		NL_SET_ERR_MSG(extack, "the adapter cannot pre-copy");
 		err = -EOPNOTSUPP;
+		goto out;
+	}
+	if (precopy && m->state == LMNIC_MIG_PRECOPY && owned) {
+		/* a round: a failed one leaves the pre-copy as it was */
+		if (!(ld->caps & LMNIC_CAP_ROUNDS)) {
+			NL_SET_ERR_MSG(extack, "the adapter cannot pre-copy in rounds");
+			err = -EOPNOTSUPP;
+			goto out;
+		}
+		if (m->base_lost) {
+			NL_SET_ERR_MSG_FMT(extack,
+					   "vport %u: the adapter was reset during the pre-copy; start again",
+					   v);
+			err = -ESTALE;
+			goto err_precopy;
+		}
+		lmnic_img_free(ld, &m->img);
+		/*
+		 * Frames that arrive between sizing and saving can change the
+		 * size; the adapter then refuses the SAVE (EBUSY): size again.
+		 */
+		mutex_lock(&ld->conn_lock);
+		for (tries = 0; tries < 3; tries++) {
+			err = lmnic_mig_save(ld, v, LMNIC_MIGF_PRECOPY | LMNIC_MIGF_DELTA,
+					     extack);
+			if (err != -EBUSY)
+				break;
+		}
+		mutex_unlock(&ld->conn_lock);
 		goto out;
 	}
 	if (precopy) {
@@ -1204,6 +1235,48 @@ int lmnic_mig_digest(struct lmnic_dev *ld, u16 v, u8 *digest)
 	err = lmnic_vport_cmd(ld, v, LMNIC_AQ_DIGEST, &cmd);
 	if (!err)
 		memcpy(digest, cmd.p.raw, 32);
+	return err;
+}
+
+/**
+ * lmnic_mig_dirty - what a pre-copy has still to carry
+ * @ld: adapter
+ * @v: vport
+ * @bytes: the stream a round (or the last delta) would be now
+ * @slots: the table slots that changed since the image or the last round
+ *
+ * The adapter sizes the delta as it stands (QUIESCE with PRECOPY | DELTA);
+ * the vport runs on.
+ * Context: takes RTNL.
+ * Return: 0; -ENOENT if @v is in no pre-copy, -EOPNOTSUPP if the adapter
+ * cannot size a round; or another negative errno.
+ */
+int lmnic_mig_dirty(struct lmnic_dev *ld, u16 v, u64 *bytes, u32 *slots)
+{
+	struct lmnic_mig *m = &ld->mig[v];
+	struct lmnic_aq_desc cmd = {};
+	int err;
+
+	rtnl_lock();
+	if (m->state != LMNIC_MIG_PRECOPY || m->base_lost) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (!(ld->caps & LMNIC_CAP_ROUNDS)) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	cmd.opcode = cpu_to_le16(LMNIC_AQ_QUIESCE);
+	cmd.vport = cpu_to_le16(v);
+	cmd.p.mig.flags = LMNIC_MIGF_PRECOPY | LMNIC_MIGF_DELTA;
+	err = lmnic_aq_cmd(ld, &cmd, NULL, 0);
+	if (err)
+		goto out;
+	*bytes = sizeof(struct lmnic_mig_hdr) + le64_to_cpu(cmd.p.mig.image_size) +
+		 sizeof(struct lmnic_mig_trailer);
+	*slots = le32_to_cpu(cmd.p.mig.slots);
+out:
+	rtnl_unlock();
 	return err;
 }
 

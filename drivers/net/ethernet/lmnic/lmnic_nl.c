@@ -902,6 +902,9 @@ static int lmnic_nl_mig_status(struct genl_info *info, struct lmnic_dev *ld,
 	struct net_device *netdev;
 	struct lmnic_sm_config cfg;
 	struct lmnic_sm_conn_hdr ch;
+	bool dirty = false;
+	u64 dirty_bytes;
+	u32 dirty_slots;
 	u8 digest[32];
 	struct lmnic_mig *m;
 	struct sk_buff *msg;
@@ -916,6 +919,15 @@ static int lmnic_nl_mig_status(struct genl_info *info, struct lmnic_dev *ld,
 			NL_SET_ERR_MSG(info->extack, "the adapter cannot digest the vport's state");
 			return err;
 		}
+	}
+	/* none outside a pre-copy, or from an adapter that cannot size it */
+	if (nla_get_flag(info->attrs[LMNIC_A_MIG_WANT_DIRTY])) {
+		err = lmnic_mig_dirty(ld, v, &dirty_bytes, &dirty_slots);
+		if (err && err != -ENOENT && err != -EOPNOTSUPP) {
+			NL_SET_ERR_MSG(info->extack, "the adapter cannot size the delta");
+			return err;
+		}
+		dirty = !err;
 	}
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
@@ -960,6 +972,10 @@ static int lmnic_nl_mig_status(struct genl_info *info, struct lmnic_dev *ld,
 		goto err_unlock;
 	if (nla_get_flag(info->attrs[LMNIC_A_MIG_WANT_DIGEST]) &&
 	    nla_put(msg, LMNIC_A_MIG_DIGEST, sizeof(digest), digest))
+		goto err_unlock;
+	if (dirty &&
+	    (nla_put_u64_64bit(msg, LMNIC_A_MIG_DIRTY_BYTES, dirty_bytes, LMNIC_A_MIG_PAD) ||
+	     nla_put_u32(msg, LMNIC_A_MIG_DIRTY_SLOTS, dirty_slots)))
 		goto err_unlock;
 	rtnl_unlock();
 	genlmsg_end(msg, hdr);

@@ -109,11 +109,12 @@ static const struct nla_policy lmnic_vport_finish_nl_policy[LMNIC_A_MIG_VPORT + 
 };
 
 /* LMNIC_CMD_MIG_STATUS - do */
-static const struct nla_policy lmnic_mig_status_nl_policy[LMNIC_A_MIG_WANT_DIGEST + 1] = {
+static const struct nla_policy lmnic_mig_status_nl_policy[LMNIC_A_MIG_WANT_DIRTY + 1] = {
 	[LMNIC_A_MIG_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[LMNIC_A_MIG_DEV_NAME] = { .type = NLA_NUL_STRING, .len = 31, },
 	[LMNIC_A_MIG_VPORT] = NLA_POLICY_MAX(NLA_U32, 15),
 	[LMNIC_A_MIG_WANT_DIGEST] = { .type = NLA_FLAG, },
+	[LMNIC_A_MIG_WANT_DIRTY] = { .type = NLA_FLAG, },
 };
 
 /* Ops table for lmnic */
@@ -206,7 +207,7 @@ const struct genl_split_ops lmnic_nl_ops[13] = {
 		.cmd		= LMNIC_CMD_MIG_STATUS,
 		.doit		= lmnic_nl_mig_status_doit,
 		.policy		= lmnic_mig_status_nl_policy,
-		.maxattr	= LMNIC_A_MIG_WANT_DIGEST,
+		.maxattr	= LMNIC_A_MIG_WANT_DIRTY,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 };
