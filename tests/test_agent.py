@@ -22,10 +22,15 @@ AGENT = BUILD / "host/lmnic-migrate-fake"
 READY_FIELDS = {
     "dev": str, "adapter": str, "vport": int, "state": str, "conn_count": int,
     "proto": int, "precopy": bool, "precopy_bytes": int, "precopy_ms": float,
-    "precopy_slots": int, "delta_fixed_bytes": int, "dirty_bytes_estimate": type(None),
-    "link_rate_bytes_per_ms": float, "rtt_ms": float, "expected_downtime_ms": float,
+    "precopy_slots": int, "rounds": int, "delta_fixed_bytes": int,
+    "dirty_bytes_estimate": int, "link_rate_bytes_per_ms": float, "rtt_ms": float,
+    "expected_downtime_ms": float, "converged": bool,
     "switchover_timeout_s": int, "control": (str, type(None)),
 }
+
+
+# the fake adapter's capabilities without rounds (include/lmnic_hw.h)
+NO_ROUNDS = 0x01 | 0x10 | 0x40 | 0x80
 
 
 @pytest.fixture(scope="module")
@@ -108,11 +113,11 @@ def pair(agent, tmp_path):
     send agent connecting to it; both killed at the end if still running."""
     started = []
 
-    def start(send_args=(), recv_args=(), stdin=subprocess.DEVNULL, **env):
+    def start(send_args=(), recv_args=(), stdin=subprocess.DEVNULL, dst_env=None, **env):
         n = len(started)
         dst = Agent(agent, ["receive", "eth1", "--listen", "127.0.0.1:0", "--insecure",
                             "--json", "--accept-timeout", "20", *recv_args],
-                    tmp_path / f"dst{n}.log", FAKE_DST="1")
+                    tmp_path / f"dst{n}.log", FAKE_DST="1", **(dst_env or {}))
         started.append(dst)
         port = dst.event("listening")["port"]
         src = Agent(agent, ["send", "eth1", "--to", f"127.0.0.1:{port}", "--insecure",
@@ -151,8 +156,9 @@ def completed(src, dst):
     assert dst.ops()[-1] == "resume -> running", dst.ops()
     names = [e["event"] for e in dst.events()]
     assert names.index("loaded") < names.index("resumed") < names.index("result"), names
+    rounds = result(src)["rounds"]
     assert [e["stream"] for e in dst.events() if e["event"] == "loaded"] == \
-        ["precopy", "delta"]
+        ["precopy"] + ["round"] * rounds + ["delta"]
 
 
 def rolled_back(src, dst, code, reason):
@@ -233,11 +239,29 @@ def test_ready_event(pair):
     assert ready["precopy_bytes"] == ready["delta_fixed_bytes"] + 200 * 136 + 16
     rate = ready["precopy_bytes"] / ready["precopy_ms"]
     assert abs(ready["link_rate_bytes_per_ms"] - rate) / rate < 0.01, ready
-    want = ready["delta_fixed_bytes"] / ready["link_rate_bytes_per_ms"] + 2 * ready["rtt_ms"]
+    # the adapter sized the delta: no slot changed
+    assert ready["dirty_bytes_estimate"] == 0 and ready["rounds"] == 0, ready
+    want = (ready["delta_fixed_bytes"] + ready["dirty_bytes_estimate"]) / \
+        ready["link_rate_bytes_per_ms"] + 2 * ready["rtt_ms"]
     assert abs(ready["expected_downtime_ms"] - want) < 0.01, ready
+    assert ready["converged"] is (want <= 50), ready
     assert ready["switchover_timeout_s"] == 300 and ready["control"] is None
     src.write("switchover\n")
     completed(src, dst)
+
+
+def test_ready_event_without_rounds(pair):
+    """An adapter that cannot pre-copy in rounds cannot size the delta: the
+    estimate is that of a delta without changed slots, a floor, and whether
+    it converges is not known."""
+    src, dst = pair(["--switchover=wait"], stdin=subprocess.PIPE, FAKE_CAPS=str(NO_ROUNDS))
+    ready = src.event("ready")
+    assert ready["dirty_bytes_estimate"] is None and ready["converged"] is None, ready
+    want = ready["delta_fixed_bytes"] / ready["link_rate_bytes_per_ms"] + 2 * ready["rtt_ms"]
+    assert abs(ready["expected_downtime_ms"] - want) < 0.01, ready
+    src.write("switchover\n")
+    completed(src, dst)
+    assert "extract round -> precopy" not in src.ops()
 
 
 def test_events_are_json_lines(pair):
@@ -395,6 +419,117 @@ def test_auto_is_the_default(pair):
     assert "ready" not in [e["event"] for e in src.events()]
 
 
+def rounds_of(src):
+    return [e for e in src.events() if e["event"] == "round"]
+
+
+def streams_of(a):
+    """The streams whose ends A reported, in order."""
+    return [e["phase"] for e in a.events() if e["event"] == "progress" and e["last"]]
+
+
+def test_rounds_until_nothing_changed(pair):
+    """--max-downtime 0 (nothing converges): after the image, a round while
+    slots changed, each announced, loaded and counted on both sides; when the
+    adapter finds none changed, a round would carry nothing: the switchover,
+    not converged. Each round event carries the adapter's size of the delta
+    and what was decided."""
+    src, dst = pair(["--max-downtime", "0", "--verify"], FAKE_DIRTY="50,20,5,0")
+    completed(src, dst)
+    ev = rounds_of(src)
+    assert [e["round"] for e in ev] == [0, 1, 2, 3], ev
+    assert [e["stream"] for e in ev] == ["precopy", "round", "round", "round"], ev
+    assert [e["dirty_slots"] for e in ev] == [50, 20, 5, 0], ev
+    fixed = ev[0]["bytes"] - 200 * 136 - 16         # the image less its slots
+    assert [e["delta_bytes"] for e in ev] == \
+        [fixed + n * 136 + (16 if n else 0) for n in (50, 20, 5, 0)], ev
+    assert [e["decision"] for e in ev] == ["round"] * 3 + ["switchover"], ev
+    for e in ev:
+        assert e["converged"] is False and e["max_downtime_ms"] == 0, e
+        assert e["bytes"] > 0 and e["ms"] >= 0 and e["expected_downtime_ms"] > 0, e
+    assert src.ops() == ["extract precopy -> precopy"] + ["extract round -> precopy"] * 3 + \
+        ["extract -> quiesced", "finish -> finished"]
+    for a in (src, dst):
+        assert result(a)["rounds"] == 3, result(a)
+        assert streams_of(a) == ["precopy", "round", "round", "round", "transfer"]
+        assert result(a)["precopy_bytes"] == sum(e["bytes"] for e in ev), result(a)
+    assert result(src)["converged"] is False
+    assert [e["stream"] for e in dst.events() if e["event"] == "loaded"] == \
+        ["precopy", "round", "round", "round", "delta"]
+
+
+@pytest.mark.parametrize("dirty,rounds,args", [
+    ("50,40,30,20,10", 2, ["--max-rounds", "2"]),   # the bound on rounds
+    ("50,60,70,80", 2, []),                         # growing twice: stalled
+    ("50", 0, ["--max-rounds", "0"]),               # no rounds asked for
+])
+def test_rounds_stop(pair, dirty, rounds, args):
+    """Rounds end at --max-rounds, or when the changed slots did not shrink
+    in two rounds running; the switchover follows (the default of
+    --if-not-converged). --max-rounds 0: no rounds, and no size probes."""
+    src, dst = pair(["--max-downtime", "0", *args], FAKE_DIRTY=dirty)
+    completed(src, dst)
+    ev = rounds_of(src)
+    assert [e["decision"] for e in ev] == ["round"] * rounds + ["switchover"], ev
+    assert result(src)["rounds"] == result(dst)["rounds"] == rounds
+    if rounds:
+        assert result(src)["converged"] is False
+    else:
+        assert ev[0]["delta_bytes"] is None and result(src)["converged"] is None, ev
+
+
+def test_converged_by_default(pair):
+    """The default --max-downtime (50 ms) holds what the fake's loopback
+    moves at once: the switchover follows the image, converged."""
+    src, dst = pair(FAKE_DIRTY="50")
+    completed(src, dst)
+    ev = rounds_of(src)
+    assert len(ev) == 1 and ev[0]["converged"] is True, ev
+    assert ev[0]["decision"] == "switchover" and ev[0]["dirty_slots"] == 50, ev
+    assert result(src)["rounds"] == 0 and result(src)["converged"] is True
+
+
+def test_not_converged_abort(pair):
+    """--if-not-converged=abort: the source vport runs on as it was, the
+    destination drops what it loaded; exit 10, reason not-converged."""
+    src, dst = pair(["--max-downtime", "0", "--max-rounds", "1",
+                     "--if-not-converged=abort"], FAKE_DIRTY="50")
+    assert src.wait() == 10 and dst.wait() == 10, src.text() + dst.text()
+    assert result(src)["reason"] == "not-converged", result(src)
+    assert "not converged" in result(src)["error"]
+    assert [e["decision"] for e in rounds_of(src)] == ["round", "abort"]
+    assert src.ops() == ["extract precopy -> precopy", "extract round -> precopy",
+                         "abort -> running"]
+    assert dst.ops()[-1] == "abort -> running", dst.ops()
+
+
+def test_not_converged_wait(pair):
+    """--if-not-converged=wait: the source says ready, not converged, and
+    waits for the command as with --switchover=wait; switchover completes."""
+    src, dst = pair(["--max-downtime", "0", "--max-rounds", "1",
+                     "--if-not-converged=wait", "--switchover-timeout", "60"],
+                    stdin=subprocess.PIPE, FAKE_DIRTY="50")
+    ready = src.event("ready")
+    assert ready["converged"] is False and ready["rounds"] == 1, ready
+    assert ready["dirty_bytes_estimate"] == 50 * 136 + 16, ready
+    assert ready["switchover_timeout_s"] == 60
+    assert [e["decision"] for e in rounds_of(src)] == ["round", "wait"]
+    src.write("switchover\n")
+    completed(src, dst)
+
+
+def test_rounds_on_a_destination_without_them(pair):
+    """A destination adapter that cannot load rounds: the source migrates
+    with the image and the last delta alone."""
+    src, dst = pair(["--max-downtime", "0"], dst_env={"FAKE_CAPS": str(NO_ROUNDS)},
+                    FAKE_DIRTY="50")
+    completed(src, dst)
+    ev = rounds_of(src)
+    assert len(ev) == 1 and ev[0]["delta_bytes"] is None, ev
+    assert src.ops() == ["extract precopy -> precopy", "extract -> quiesced",
+                         "finish -> finished"]
+
+
 def test_progress_per_stream(pair):
     """Both agents report the pre-copy and the delta as streams of their
     own, each ending with its own total (the destination learns it at the
@@ -449,6 +584,9 @@ def test_control_path_in_the_way(agent, tmp_path):
 @pytest.mark.parametrize("args", [
     ["--control", "/tmp/x"], ["--switchover-timeout", "5"], ["--switchover=maybe"],
     ["--switchover=wait", "--switchover-timeout", "0"],
+    ["--max-downtime", "-1"], ["--max-downtime", ""], ["--max-rounds", "x"],
+    ["--max-rounds", "1001"], ["--if-not-converged=maybe"],
+    ["--no-precopy", "--max-rounds", "3"], ["--no-precopy", "--if-not-converged=abort"],
 ])
 def test_option_errors(agent, args):
     res = subprocess.run([agent, "send", "eth1", "--to", "127.0.0.1:9", "--insecure",
@@ -456,9 +594,11 @@ def test_option_errors(agent, args):
     assert res.returncode == 1, res
 
 
-def test_switchover_options_are_send_only(agent):
+@pytest.mark.parametrize("arg", ["--switchover=wait", "--max-downtime=10",
+                                 "--max-rounds=2", "--if-not-converged=wait"])
+def test_switchover_options_are_send_only(agent, arg):
     res = subprocess.run([agent, "receive", "eth1", "--listen", "127.0.0.1:0",
-                          "--insecure", "--switchover=wait"],
+                          "--insecure", arg],
                          capture_output=True, text=True, timeout=20)
     assert res.returncode == 1 and "does not apply" in res.stderr, res
 

@@ -35,7 +35,8 @@
 
 /* ---- options ------------------------------------------------------------ */
 struct opts o = { .psk_identity = PSK_IDENTITY, .timeout = 30, .precopy = 1,
-		  .switchover_timeout = 300 };
+		  .switchover_timeout = 300, .max_downtime = 50,
+		  .max_rounds = 10 };
 
 volatile sig_atomic_t got_signal;
 
@@ -153,7 +154,9 @@ static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 		"usage: lmnic-migrate send DEV --to HOST:PORT CREDS [--verify] [--timeout SEC]\n"
-		"                          [--no-precopy] [--switchover=auto|wait]\n"
+		"                          [--no-precopy] [--max-downtime MS] [--max-rounds N]\n"
+		"                          [--if-not-converged=switchover|wait|abort]\n"
+		"                          [--switchover=auto|wait]\n"
 		"                          [--switchover-timeout SEC] [--control PATH]\n"
 		"       lmnic-migrate receive DEV --listen [ADDR:]PORT CREDS [--verify] [--timeout SEC]\n"
 		"                             [--accept-timeout SEC]\n"
@@ -200,12 +203,15 @@ int main(int argc, char **argv)
 		{ "switchover", required_argument, NULL, 'S' },
 		{ "switchover-timeout", required_argument, NULL, 'W' },
 		{ "control", required_argument, NULL, 'c' },
+		{ "max-downtime", required_argument, NULL, 'D' },
+		{ "max-rounds", required_argument, NULL, 'R' },
+		{ "if-not-converged", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
-	int c, err, net, code, switchover = 0, sw_timeout = 0;
+	int c, err, net, code, switchover = 0, sw_timeout = 0, rounds = 0;
 	char *end;
 
 	t_start = now_ms();
@@ -273,6 +279,39 @@ int main(int argc, char **argv)
 			sw_timeout = 1;
 			break;
 		case 'c': o.control = optarg; break;
+		case 'D':
+			o.max_downtime = strtol(optarg, &end, 10);
+			if (*end || !*optarg || o.max_downtime < 0 ||
+			    o.max_downtime > 86400000) {
+				error("--max-downtime %s: milliseconds, 0 to "
+				      "86400000", optarg);
+				return EX_LOCAL;
+			}
+			rounds = 1;
+			break;
+		case 'R':
+			o.max_rounds = strtol(optarg, &end, 10);
+			if (*end || !*optarg || o.max_rounds < 0 ||
+			    o.max_rounds > 1000) {
+				error("--max-rounds %s: 0 to 1000", optarg);
+				return EX_LOCAL;
+			}
+			rounds = 1;
+			break;
+		case 'U':
+			if (!strcmp(optarg, "switchover")) {
+				o.not_converged = NC_SWITCHOVER;
+			} else if (!strcmp(optarg, "wait")) {
+				o.not_converged = NC_WAIT;
+			} else if (!strcmp(optarg, "abort")) {
+				o.not_converged = NC_ABORT;
+			} else {
+				error("--if-not-converged %s: switchover, wait "
+				      "or abort", optarg);
+				return EX_LOCAL;
+			}
+			rounds = 1;
+			break;
 		case 'h': usage(EX_OK); break;
 		case 'V':
 			lmnic_cli_version("lmnic-migrate");
@@ -287,6 +326,7 @@ int main(int argc, char **argv)
 		}
 		if (o.to || o.listen || o.stop || o.digest || o.verify ||
 		    !o.precopy || switchover || sw_timeout || o.control ||
+		    rounds ||
 		    o.psk_file || o.cert || o.key || o.ca || o.insecure ||
 		    o.peer_name) {
 			error("check: an option that does not apply to it");
@@ -325,15 +365,23 @@ int main(int argc, char **argv)
 	    (o.stop && strcmp(o.cmd, "save")) ||
 	    (o.digest && strcmp(o.cmd, "status")) ||
 	    (!o.precopy && strcmp(o.cmd, "send")) ||
-	    ((switchover || sw_timeout || o.control) && strcmp(o.cmd, "send")) ||
+	    ((switchover || sw_timeout || o.control || rounds) &&
+	     strcmp(o.cmd, "send")) ||
 	    (o.accept_timeout && strcmp(o.cmd, "receive")) ||
 	    (!net && (o.psk_file || o.cert || o.key || o.ca || o.insecure ||
 		      o.peer_name))) {
 		error("%s: an option that does not apply to it", o.cmd);
 		return EX_LOCAL;
 	}
-	if ((sw_timeout || o.control) && !o.switchover_wait) {
-		error("--switchover-timeout and --control go with --switchover=wait");
+	if ((sw_timeout || o.control) && !o.switchover_wait &&
+	    o.not_converged != NC_WAIT) {
+		error("--switchover-timeout and --control go with --switchover=wait "
+		      "or --if-not-converged=wait");
+		return EX_LOCAL;
+	}
+	if (rounds && !o.precopy) {
+		error("--max-downtime, --max-rounds and --if-not-converged go "
+		      "with a pre-copy: not with --no-precopy");
 		return EX_LOCAL;
 	}
 	if (net) {

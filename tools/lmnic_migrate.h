@@ -54,12 +54,16 @@ struct opts {
 	const char *psk_file, *psk_identity, *cert, *key, *ca, *peer_name;
 	int insecure, verify, json, stop, digest, timeout, precopy;
 	int accept_timeout;
+	int max_downtime, max_rounds, not_converged;	/* send, pre-copy */
 	int switchover_wait, switchover_timeout;	/* send --switchover */
 	const char *control;				/* send --control */
 };
 
 extern struct opts o;
 extern volatile sig_atomic_t got_signal;
+
+/* --if-not-converged */
+enum { NC_SWITCHOVER, NC_WAIT, NC_ABORT };
 
 /* ---- results and output (lmnic_migrate_out.c) --------------------------- */
 struct result {
@@ -71,6 +75,9 @@ struct result {
 	double t_resume, downtime, t_switchover;
 	uint8_t src_digest[32], dst_digest[32], image_sha[32];
 	int has_src_digest, has_dst_digest, has_image;
+	int rounds;		/* pre-copy rounds after the image */
+	int converged;		/* the last delta's expected downtime was in
+				 * --max-downtime: 1, 0, or -1 (not known) */
 };
 
 extern struct result R;
@@ -100,6 +107,7 @@ void hex(char *out, const uint8_t *b, int n);
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void phase(const char *name);
+void progress_start(void);
 void progress(const char *ph, uint64_t bytes, uint64_t total, int last);
 int result(int code);
 
@@ -119,8 +127,10 @@ struct mig_status {
 	uint32_t state, layout, caps, block_size, capacity, conn_max;
 	uint32_t conn_count, mtu, queues, owner_pid, ifindex, vport;
 	uint64_t stream_size, offset, quiesce_ns, save_ns, load_ns;
+	uint64_t dirty_bytes;	/* with MS_DIRTY, in a pre-copy */
+	uint32_t dirty_slots;
 	uint8_t mac[6], digest[32], image_sha[32];
-	int has_digest, has_image, has_state;
+	int has_digest, has_image, has_state, has_dirty;
 	int bad;		/* -EPROTO: a reply this agent cannot read */
 	char dev_name[32];
 };
@@ -150,6 +160,7 @@ struct extract {
 	uint64_t off, total;
 	double t_first;
 	int precopy;		/* the vport keeps running: a pre-copy image */
+	int round;		/* and after the image: the round's number */
 	int err;		/* the sink's, negative; dump continues, drained */
 	int ex_code;		/* the exit code the sink failure means */
 	/* the last bytes: the trailer, read through its struct */
@@ -160,7 +171,9 @@ struct extract {
 
 const char *state_name(uint32_t s);
 const char *nl_errstr(int err);
-int mig_status(struct mig_status *s, int want_digest);
+#define MS_DIGEST	1
+#define MS_DIRTY	2
+int mig_status(struct mig_status *s, int want);
 int mig_do(int cmd);
 int restore_chunk(uint64_t off, const void *data, size_t len, int commit,
 		  struct restore_reply *r);
@@ -215,7 +228,8 @@ enum frame_type {
 	F_RESUMED,	/* destination: u64 resume ns */
 	F_ABORT,	/* source: u32 exit code, text: giving up */
 	F_KEEPALIVE,	/* source, waiting for the switchover (HELLO_F_WAIT) */
-	F_MAX = F_KEEPALIVE
+	F_ROUND,	/* source: u32 round number, a round's stream follows */
+	F_MAX = F_ROUND
 };
 
 #define HELLO_F_VERIFY	1
@@ -227,6 +241,12 @@ enum frame_type {
  * know it (an agent before the flag) leaves it out: same protocol version.
  */
 #define HELLO_F_WAIT	4
+/*
+ * Pre-copy in rounds: after the image, deltas of the running vport, each
+ * announced by ROUND and ending with END "more", before the last delta. A
+ * destination that takes it says so in ACCEPT's flags.
+ */
+#define HELLO_F_ROUNDS	8
 
 struct hello {
 	uint32_t proto, stream_version, layout, caps, block_size, capacity;

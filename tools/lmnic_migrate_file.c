@@ -271,7 +271,7 @@ int cmd_load(void)
 	if (o.verify) {
 		struct mig_status dd;
 
-		err = mig_status(&dd, 1);
+		err = mig_status(&dd, MS_DIGEST);
 		if (err || !dd.has_digest) {
 			error("destination digest: %s", err ? nl_errstr(err) :
 			      "the kernel gave none");

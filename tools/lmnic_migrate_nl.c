@@ -84,6 +84,12 @@ static int parse_reply(const char *what, struct nl_msg *msg, struct nlattr **tb)
 	return -EPROTO;
 }
 
+/* the stream an extract gives, as progress names it */
+static const char *stream_name(const struct extract *x)
+{
+	return x->round ? "round" : x->precopy ? "precopy" : "transfer";
+}
+
 static int status_cb(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[LMNIC_A_MIG_MAX + 1];
@@ -112,6 +118,9 @@ static int status_cb(struct nl_msg *msg, void *arg)
 	U64(quiesce_ns, LMNIC_A_MIG_QUIESCE_NS);
 	U64(save_ns, LMNIC_A_MIG_SAVE_NS);
 	U64(load_ns, LMNIC_A_MIG_LOAD_NS);
+	U64(dirty_bytes, LMNIC_A_MIG_DIRTY_BYTES);
+	U32(dirty_slots, LMNIC_A_MIG_DIRTY_SLOTS);
+	s->has_dirty = !!tb[LMNIC_A_MIG_DIRTY_BYTES];
 #undef U32
 #undef U64
 	get_bin(tb[LMNIC_A_MIG_MAC], s->mac, 6, NULL);
@@ -123,7 +132,8 @@ static int status_cb(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-int mig_status(struct mig_status *s, int want_digest)
+/* WANT: MS_DIGEST, MS_DIRTY (what a pre-copy has still to carry) */
+int mig_status(struct mig_status *s, int want)
 {
 	struct nl_msg *msg = mig_msg(LMNIC_CMD_MIG_STATUS, 0, 0);
 	int err;
@@ -131,8 +141,10 @@ int mig_status(struct mig_status *s, int want_digest)
 	memset(s, 0, sizeof(*s));
 	if (!msg)
 		return -ENODEV;
-	if (want_digest)
+	if (want & MS_DIGEST)
 		nla_put_flag(msg, LMNIC_A_MIG_WANT_DIGEST);
+	if (want & MS_DIRTY)
+		nla_put_flag(msg, LMNIC_A_MIG_WANT_DIRTY);
 	err = lmnic_nl_run(&nl, msg, status_cb, s);
 	return err ? err : s->bad;
 }
@@ -295,7 +307,7 @@ static int extract_cb(struct nl_msg *msg, void *arg)
 	x->err = x->sink(x, nla_data(tb[LMNIC_A_MIG_DATA]), len);
 	x->off += len;
 	R.bytes = x->off;
-	progress(x->precopy ? "precopy" : "transfer", x->off, x->total, 0);
+	progress(stream_name(x), x->off, x->total, 0);
 	return x->err ? NL_SKIP : NL_OK;
 }
 
@@ -310,6 +322,7 @@ int extract(struct extract *x)
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
+	progress_start();
 	err = lmnic_nl_run(&nl, msg, extract_cb, x);
 	if (err)
 		return err;
@@ -321,7 +334,6 @@ int extract(struct extract *x)
 		x->ex_code = EX_EXTRACT;
 		return -EPROTO;
 	}
-	progress(x->precopy ? "precopy" : "transfer", x->off,
-		 x->total ? x->total : x->off, 1);
+	progress(stream_name(x), x->off, x->total ? x->total : x->off, 1);
 	return 0;
 }

@@ -26,7 +26,7 @@
 /* ---- results and output ------------------------------------------------ */
 struct result R = { .phase = "setup", .t_handshake = -1, .t_precopy = -1,
 	.t_quiesce = -1, .t_transfer = -1, .t_restore = -1, .t_resume = -1,
-	.downtime = -1, .t_switchover = -1 };
+	.downtime = -1, .t_switchover = -1, .converged = -1 };
 double t_start;
 
 double now_ms(void)
@@ -210,18 +210,29 @@ void phase(const char *name)
 }
 
 /*
- * Progress of one stream PH (precopy: the pre-copy image; transfer: the
- * stream taken with the vport stopped, the delta after a pre-copy): at most
+ * Progress of one stream PH (precopy: the pre-copy image; round: a delta
+ * of the running vport after it; transfer: the stream taken with the vport
+ * stopped, the last delta after a pre-copy): at most
  * every 200 ms or 10 %, and at its end (LAST). TOTAL 0 while the size is not
  * known yet (a destination learns it at END).
  */
+static double next_t;
+static int next_pct = -1;
+static uint64_t shown = UINT64_MAX, shown_total;
+static const char *shown_ph;
+static int shown_last;
+
+/* A new stream: its reports owe nothing to the last one's, of equal size. */
+void progress_start(void)
+{
+	next_t = 0;
+	next_pct = -1;
+	shown = UINT64_MAX;
+	shown_ph = NULL;
+}
+
 void progress(const char *ph, uint64_t bytes, uint64_t total, int last)
 {
-	static double next_t;
-	static int next_pct = -1;
-	static uint64_t shown = UINT64_MAX, shown_total;
-	static const char *shown_ph;
-	static int shown_last;
 	int pct = total ? (int)(bytes * 100 / total) : 0;
 	double t = now_ms();
 	int same = bytes == shown && total == shown_total && shown_ph == ph;
@@ -317,7 +328,10 @@ int result(int code)
 	if (R.downtime >= 0)
 		ev_add(&e, ",\"downtime_ms\":%.3f", R.downtime);
 	if (R.t_precopy >= 0)
-		ev_add(&e, ",\"precopy_bytes\":%" PRIu64, R.precopy_bytes);
+		ev_add(&e, ",\"precopy_bytes\":%" PRIu64 ",\"rounds\":%d,"
+		       "\"converged\":%s", R.precopy_bytes, R.rounds,
+		       R.converged < 0 ? "null" :
+		       R.converged ? "true" : "false");
 	if (R.has_src_digest) {
 		hex(h, R.src_digest, 32);
 		ev_add(&e, ",\"source_digest\":\"%s\"", h);

@@ -24,11 +24,11 @@ static const char *const frame_names[] = {
 	[F_HELLO] = "HELLO", [F_ACCEPT] = "ACCEPT", [F_REFUSE] = "REFUSE",
 	[F_DATA] = "DATA", [F_END] = "END", [F_LOADED] = "LOADED",
 	[F_FAILED] = "FAILED", [F_GO] = "GO", [F_RESUMED] = "RESUMED",
-	[F_ABORT] = "ABORT", [F_KEEPALIVE] = "KEEPALIVE",
+	[F_ABORT] = "ABORT", [F_KEEPALIVE] = "KEEPALIVE", [F_ROUND] = "ROUND",
 };
 
 /* Capabilities a migration uses if both adapters have them */
-#define CAPS_OPTIONAL	((uint32_t)LMNIC_CAP_PRECOPY)
+#define CAPS_OPTIONAL	((uint32_t)(LMNIC_CAP_PRECOPY | LMNIC_CAP_ROUNDS))
 
 /* ---- frames ------------------------------------------------------------- */
 void put32(uint8_t **p, uint32_t v)
@@ -152,7 +152,10 @@ void hello_from_status(struct hello *h, const struct mig_status *s)
 	h->flags = (o.verify ? HELLO_F_VERIFY : 0) |
 		   (o.precopy && (s->caps & LMNIC_CAP_PRECOPY) ?
 		    HELLO_F_PRECOPY : 0) |
-		   (o.switchover_wait ? HELLO_F_WAIT : 0);
+		   (o.switchover_wait || o.not_converged == NC_WAIT ?
+		    HELLO_F_WAIT : 0) |
+		   (o.precopy && o.max_rounds && (s->caps & LMNIC_CAP_ROUNDS) ?
+		    HELLO_F_ROUNDS : 0);
 }
 
 int send_hello(struct conn *c, const struct hello *h)

@@ -50,11 +50,13 @@ static void ev_loaded(const char *stream, uint64_t bytes,
 }
 
 /*
- * The pre-copy stream ended (END with "more"): OFF bytes came; commit them
- * and answer LOADED. Returns 0, or an error after saying why.
+ * The pre-copy image or a round (STREAM) ended (END with "more"): OFF bytes
+ * came; commit them and answer LOADED. Returns 0, or an error after saying
+ * why.
  */
 static int recv_precopy_end(struct conn *c, const struct frame *f,
-			    uint64_t off, struct restore_reply *rr)
+			    const char *stream, uint64_t off,
+			    struct restore_reply *rr)
 {
 	const uint8_t *q = f->data;
 	uint8_t buf[80], *p = buf;
@@ -62,19 +64,20 @@ static int recv_precopy_end(struct conn *c, const struct frame *f,
 	int err;
 
 	if (total != off) {
-		error("the source sent %" PRIu64 " pre-copy bytes, END says %"
-		      PRIu64, off, total);
+		error("the source sent %" PRIu64 " bytes of the %s, END says %"
+		      PRIu64, off, stream, total);
 		return -EPROTO;
 	}
 	err = restore_chunk(off, NULL, 0, 1, rr);
 	if (err) {
-		error("vport-state-restore commit of the pre-copy image: %s",
+		error("vport-state-restore commit of the %s: %s", stream,
 		      nl_errstr(err));
 		return err;
 	}
-	say("pre-copy image of %" PRIu64 " bytes loaded in %.1f ms", off,
+	say("%s of %" PRIu64 " bytes loaded in %.1f ms",
+	    strcmp(stream, "precopy") ? stream : "pre-copy image", off,
 	    rr->load_ns / 1e6);
-	ev_loaded("precopy", off, rr);
+	ev_loaded(stream, off, rr);
 	put64(&p, rr->load_ns);
 	memcpy(p, rr->sha, 32);
 	p += 32;
@@ -214,6 +217,7 @@ int cmd_receive(void)
 	double t_acc, t_first = 0, t, t_hs = 0, t_wait = 0;
 	SSL_CTX *ctx = NULL;
 	int lfd, err, code, opened = 0, want_digest = o.verify, waiting;
+	int rounds = 0;		/* pre-copy streams loaded: image, rounds */
 
 	if (!o.insecure && !(ctx = tls_ctx(1)))
 		return EX_LOCAL;
@@ -273,9 +277,12 @@ int cmd_receive(void)
 	want_digest |= h.flags & HELLO_F_VERIFY;
 	/* a pre-copy if both adapters can */
 	if (!(d.caps & LMNIC_CAP_PRECOPY))
-		h.flags &= ~HELLO_F_PRECOPY;
+		h.flags &= ~(HELLO_F_PRECOPY | HELLO_F_ROUNDS);
+	/* rounds: deltas loaded one on the other, if this adapter can */
+	if (!(d.caps & LMNIC_CAP_ROUNDS))
+		h.flags &= ~HELLO_F_ROUNDS;
 	p = buf;
-	put32(&p, h.flags & (HELLO_F_PRECOPY | HELLO_F_WAIT));
+	put32(&p, h.flags & (HELLO_F_PRECOPY | HELLO_F_WAIT | HELLO_F_ROUNDS));
 	/* the source waits for its switchover: it keeps within our timeout */
 	if (h.flags & HELLO_F_WAIT)
 		put32(&p, o.timeout);
@@ -326,15 +333,29 @@ int cmd_receive(void)
 			goto out;
 		}
 		if (f.type == F_END && f.len >= 42 && f.data[41]) {
-			err = recv_precopy_end(&c, &f, off, &rr);
+			const char *what = rounds ? "round" : "precopy";
+
+			if (rounds && !(h.flags & HELLO_F_ROUNDS)) {
+				error("protocol error: a second pre-copy stream "
+				      "without rounds");
+				code = dst_abort(opened, EX_TRANSFER);
+				send_text(&c, F_FAILED, code, R.error);
+				goto out;
+			}
+			err = recv_precopy_end(&c, &f, what, off, &rr);
 			opened = 1;
 			if (err)
 				goto restore_failed;
-			progress("precopy", off, off, 1);
+			progress(what, off, off, 1);
+			progress_start();
+			/* a round may follow, or the last delta */
+			rounds++;
 			stream = "transfer";
-			stream_total = 0;	/* the delta's: known at END */
-			R.precopy_bytes = off;
-			R.t_precopy = now_ms() - t_acc;
+			stream_total = 0;	/* the next one's: known at END */
+			R.precopy_bytes += off;
+			R.t_precopy = (R.t_precopy < 0 ? 0 : R.t_precopy) +
+				      now_ms() - t_acc;
+			R.rounds = rounds - 1;
 			off = 0;
 			t_first = 0;
 			t_acc = t_wait = now_ms();
@@ -344,6 +365,15 @@ int cmd_receive(void)
 		}
 		if (f.type == F_END)
 			break;
+		if (f.type == F_ROUND && rounds && !off &&
+		    (h.flags & HELLO_F_ROUNDS)) {
+			/* the source runs on: not a switchover yet */
+			stream = "round";
+			waiting = 0;
+			phase("precopy");
+			t_acc = t_wait = now_ms();
+			continue;
+		}
 		if (f.type == F_KEEPALIVE && waiting) {
 			t_acc = now_ms();
 			continue;
@@ -413,7 +443,7 @@ int cmd_receive(void)
 	}
 	say("loaded in %.1f ms", rr.load_ns / 1e6);
 	if (want_digest) {
-		err = mig_status(&dd, 1);
+		err = mig_status(&dd, MS_DIGEST);
 		if (err || !dd.has_digest) {
 			error("verify: destination digest: %s",
 			      err ? nl_errstr(err) : "the kernel gave none");

@@ -2,7 +2,9 @@
 /*
  * lmnic-migrate send: the source. It connects, says HELLO and waits for
  * ACCEPT before anything pauses; with pre-copy it sends the image of the
- * running vport first; with --switchover=wait it then says ready and waits
+ * running vport first, then rounds of what changed while the expected
+ * downtime exceeds --max-downtime (next_stream()); with --switchover=wait it
+ * then says ready and waits
  * for a command (lmnic_migrate_ctl.c); then it extracts (the vport stops),
  * sends the stream as it comes and waits for LOADED; the finish is the
  * commit point, and GO lets the destination resume. A failure rolls the
@@ -104,19 +106,143 @@ static void ev_num(struct event *e, const char *key, double v)
 		ev_add(e, ",\"%s\":%.3f", key, v);
 }
 
+/* what the pre-copy carried and what is left: next_stream() */
+struct plan {
+	double rate;		/* bytes/ms of the image's pipeline; -1 */
+	double overhead;	/* ms of the last stream beyond bytes / rate */
+	double expect;		/* expected downtime, ms; -1 if not known */
+	uint64_t bytes;		/* image and rounds */
+	uint64_t fixed;		/* bytes of a delta without table slots */
+	uint64_t delta_bytes;	/* the last delta as it stands now */
+	uint32_t slots;		/* table slots the image and rounds carried */
+	uint32_t dirty_slots, prev_slots;
+	int has_dirty, stalled;
+};
+
+enum { S_IMAGE, S_ROUND, S_LAST };
+
 /*
- * The switchover point (--switchover=wait): the pre-copy image PRE (NULL
- * without a pre-copy) is loaded at the destination, the source vport runs.
- * Say ready with what is known of the downtime ahead, wait for the command
- * (ctl_wait()) and mark the end of the wait with a KEEPALIVE, from which
- * the destination counts its downtime. 0 to go on, or the exit code to
- * give up with (the error said).
+ * After the pre-copy image or round X (MS ms from its extract to LOADED),
+ * with rounds if ROUNDS: size what changed (the adapter's dirty set) and
+ * choose the next stream, S_ROUND or S_LAST; the round event says why. The
+ * expected downtime of the last delta is its bytes at the image's rate,
+ * plus the last stream's time beyond its bytes at that rate (commands and
+ * load), plus two round trips (finish, GO and RESUMED). Sets *WAIT if the
+ * switchover must wait for a command (--if-not-converged=wait). Returns
+ * S_ROUND, S_LAST, or the exit code to give up with (--if-not-converged=
+ * abort, the error said).
  */
-static int switchover(struct conn *c, const struct extract *pre,
+static int next_stream(struct conn *c, struct plan *pl,
+		       const struct extract *x, double ms, int rounds,
+		       int *wait)
+{
+	double rtt = conn_rtt_ms(c), floor_ms;
+	const char *decision = "switchover";
+	struct mig_status s;
+	struct event e;
+	int next = S_LAST, conv = -1;
+
+	if (!x->round)
+		pl->rate = ms > 0 ? x->off / ms : -1;
+	pl->bytes += x->off;
+	pl->slots += x->walk.slots;
+	pl->fixed = x->off - x->walk.slot_bytes;
+	pl->overhead = 0;
+	if (pl->rate > 0 && ms > x->off / pl->rate)
+		pl->overhead = ms - x->off / pl->rate;
+	pl->has_dirty = 0;
+	if (rounds && !mig_status(&s, MS_DIRTY) && s.has_dirty) {
+		pl->has_dirty = 1;
+		pl->delta_bytes = s.dirty_bytes;
+		if (x->round && s.dirty_slots >= pl->prev_slots)
+			pl->stalled++;
+		else
+			pl->stalled = 0;
+		pl->prev_slots = pl->dirty_slots = s.dirty_slots;
+	}
+	pl->expect = -1;
+	if (pl->rate > 0) {
+		floor_ms = pl->has_dirty ? pl->delta_bytes / pl->rate :
+			   pl->fixed / pl->rate;
+		pl->expect = pl->overhead + floor_ms + 2 * (rtt > 0 ? rtt : 0);
+		conv = pl->expect <= o.max_downtime;
+	}
+	if (!pl->has_dirty || conv != 0 || !pl->dirty_slots) {
+		/* no rounds; in the bound; or nothing a round could carry */
+	} else if (R.rounds < o.max_rounds && pl->stalled < 2) {
+		next = S_ROUND;
+		decision = "round";
+	} else if (o.not_converged == NC_ABORT) {
+		decision = "abort";
+	} else if (o.not_converged == NC_WAIT) {
+		decision = "wait";
+		*wait = 1;
+	}
+	if (pl->has_dirty)
+		R.converged = conv;
+
+	ev_begin(&e, "round");
+	ev_add(&e, ",\"round\":%d,\"stream\":\"%s\",\"bytes\":%" PRIu64
+	       ",\"slots\":%u,\"ms\":%.3f", x->round, x->round ? "round" :
+	       "precopy", x->off, x->walk.slots, ms);
+	ev_num(&e, "rate_bytes_per_ms", pl->rate);
+	ev_num(&e, "rtt_ms", rtt);
+	if (pl->has_dirty)
+		ev_add(&e, ",\"delta_bytes\":%" PRIu64 ",\"dirty_slots\":%u",
+		       pl->delta_bytes, pl->dirty_slots);
+	else
+		ev_add(&e, ",\"delta_bytes\":null,\"dirty_slots\":null");
+	ev_num(&e, "expected_downtime_ms", pl->expect);
+	ev_add(&e, ",\"max_downtime_ms\":%d,\"converged\":%s,"
+	       "\"decision\":\"%s\"", o.max_downtime,
+	       !pl->has_dirty || conv < 0 ? "null" : conv ? "true" : "false",
+	       decision);
+	ev_end(&e);
+
+	if (next == S_ROUND) {
+		say("%u slots changed (a delta of %" PRIu64 " bytes): expected "
+		    "downtime %.1f ms, over %d ms: round %d", pl->dirty_slots,
+		    pl->delta_bytes,
+		    pl->expect, o.max_downtime, R.rounds + 1);
+		return S_ROUND;
+	}
+	if (pl->has_dirty && conv == 1)
+		say("%u slots changed (a delta of %" PRIu64 " bytes): expected "
+		    "downtime %.1f ms, within %d ms", pl->dirty_slots,
+		    pl->delta_bytes, pl->expect, o.max_downtime);
+	else if (pl->has_dirty && conv == 0 && !pl->dirty_slots)
+		say("no slot changed: expected downtime %.1f ms, over %d ms, "
+		    "which a round cannot shorten", pl->expect, o.max_downtime);
+	if (pl->has_dirty && conv == 0 && pl->dirty_slots) {
+		say("not converged after %d round%s (%u slots change as fast as "
+		    "they are sent): expected downtime %.1f ms, over %d ms%s",
+		    R.rounds, R.rounds == 1 ? "" : "s", pl->dirty_slots,
+		    pl->expect, o.max_downtime, *decision == 'a' ?
+		    ": giving up" : *decision == 'w' ?
+		    ": waiting for a command" : ": switching over");
+		if (*decision == 'a') {
+			error("not converged: the expected downtime %.1f ms "
+			      "exceeds --max-downtime %d ms after %d rounds",
+			      pl->expect, o.max_downtime, R.rounds);
+			R.reason = "not-converged";
+			return EX_ABORTED;
+		}
+	}
+	return S_LAST;
+}
+
+/*
+ * The switchover point (--switchover=wait, or --if-not-converged=wait): the
+ * pre-copy (PL, NULL without one) is loaded at the destination, the source
+ * vport runs. Say ready with what is known of the downtime ahead, wait for
+ * the command (ctl_wait()) and mark the end of the wait with a KEEPALIVE,
+ * from which the destination counts its downtime. 0 to go on, or the exit
+ * code to give up with (the error said).
+ */
+static int switchover(struct conn *c, const struct plan *pl,
 		      double keepalive_ms)
 {
-	double rate = -1, rtt = conn_rtt_ms(c), expect = -1, t0 = now_ms();
-	uint64_t fixed = 0;
+	double rtt = conn_rtt_ms(c), t0 = now_ms();
 	struct mig_status s;
 	struct event e;
 	int err, code;
@@ -134,37 +260,43 @@ static int switchover(struct conn *c, const struct extract *pre,
 		       s.vport, state_name(s.state), s.conn_count);
 	}
 	ev_add(&e, ",\"proto\":%d,\"precopy\":%s", PROTO_VERSION,
-	       pre ? "true" : "false");
-	if (pre) {
-		fixed = pre->off - pre->walk.slot_bytes;
-		if (R.t_precopy > 0)
-			rate = pre->off / R.t_precopy;
+	       pl ? "true" : "false");
+	if (pl) {
 		ev_add(&e, ",\"precopy_bytes\":%" PRIu64 ",\"precopy_ms\":%.3f,"
-		       "\"precopy_slots\":%u,\"delta_fixed_bytes\":%" PRIu64,
-		       pre->off, R.t_precopy, pre->walk.slots, fixed);
+		       "\"precopy_slots\":%u,\"rounds\":%d,"
+		       "\"delta_fixed_bytes\":%" PRIu64, pl->bytes, R.t_precopy,
+		       pl->slots, R.rounds, pl->fixed);
+		/*
+		 * With rounds the adapter sized the delta as it stood; without,
+		 * the estimate is that of a delta without changed slots, a
+		 * floor (lmnic-migrate(8), EVENTS).
+		 */
+		if (pl->has_dirty)
+			ev_add(&e, ",\"dirty_bytes_estimate\":%" PRIu64,
+			       pl->delta_bytes > pl->fixed ?
+			       pl->delta_bytes - pl->fixed : 0);
+		else
+			ev_add(&e, ",\"dirty_bytes_estimate\":null");
+		ev_num(&e, "link_rate_bytes_per_ms", pl->rate);
 	} else {
 		ev_add(&e, ",\"precopy_bytes\":null,\"precopy_ms\":null,"
-		       "\"precopy_slots\":null,\"delta_fixed_bytes\":null");
+		       "\"precopy_slots\":null,\"rounds\":null,"
+		       "\"delta_fixed_bytes\":null,"
+		       "\"dirty_bytes_estimate\":null,"
+		       "\"link_rate_bytes_per_ms\":null");
 	}
-	/*
-	 * The adapter sizes the delta only as it quiesces: what changed
-	 * since the pre-copy is not known here. The estimate is then that of
-	 * a delta without changed slots, a floor (lmnic-migrate(8), EVENTS).
-	 */
-	ev_add(&e, ",\"dirty_bytes_estimate\":null");
-	if (rate > 0)
-		expect = fixed / rate + 2 * (rtt > 0 ? rtt : 0);
-	ev_num(&e, "link_rate_bytes_per_ms", rate);
 	ev_num(&e, "rtt_ms", rtt);
-	ev_num(&e, "expected_downtime_ms", expect);
+	ev_num(&e, "expected_downtime_ms", pl ? pl->expect : -1);
+	ev_add(&e, ",\"converged\":%s", R.converged < 0 ? "null" :
+	       R.converged ? "true" : "false");
 	ev_add(&e, ",\"switchover_timeout_s\":%d", o.switchover_timeout);
 	if (o.control)
 		ev_str(&e, "control", o.control);
 	else
 		ev_add(&e, ",\"control\":null");
-	if (expect >= 0)
-		say("ready for the switchover: expected downtime %.1f ms or more",
-		    expect);
+	if (pl && pl->expect >= 0)
+		say("ready for the switchover: expected downtime %.1f ms%s",
+		    pl->expect, pl->has_dirty ? "" : " or more");
 	else
 		say("ready for the switchover");
 	say("waiting for switchover or abort on standard input%s, for %d s",
@@ -196,9 +328,10 @@ int cmd_send(void)
 	char host[256], port[32];
 	uint8_t buf[64], *p;
 	const struct lmnic_mig_trailer *tr;
-	double t0, t_down = 0, t_pre = 0, t, t_go, keepalive_ms = 0;
+	double t0, t_down = 0, t_pre = 0, t, t_go, t_stream, keepalive_ms = 0;
+	struct plan pl = { .rate = -1, .expect = -1 };
 	SSL_CTX *ctx = NULL;
-	int err, code, pass, precopy;
+	int err, code, kind, precopy, rounds, wait = o.switchover_wait;
 
 	if (split_hostport(o.to, host, sizeof(host), port, sizeof(port), 0)) {
 		error("--to %s: not HOST:PORT", o.to);
@@ -252,13 +385,15 @@ int cmd_send(void)
 		uint32_t taken = get32(&q), dst_timeout;
 
 		precopy = h.flags & HELLO_F_PRECOPY & taken;
+		rounds = precopy && (h.flags & HELLO_F_ROUNDS & taken);
 		if (o.precopy && !precopy)
 			say("the %s adapter cannot pre-copy: stop and copy",
 			    h.flags & HELLO_F_PRECOPY ? "destination" : "source");
-		if (o.switchover_wait && !(taken & HELLO_F_WAIT)) {
+		if ((h.flags & HELLO_F_WAIT) && !(taken & HELLO_F_WAIT)) {
 			error("the destination's agent cannot wait for the "
-			      "switchover (it is older): use --switchover=auto, "
-			      "or update it");
+			      "switchover (it is older): update it, or go "
+			      "without --switchover=wait and "
+			      "--if-not-converged=wait");
 			tell_abort(&c, EX_REFUSED, R.error);
 			code = EX_REFUSED;
 			goto out;
@@ -278,18 +413,20 @@ int cmd_send(void)
 
 	/*
 	 * (4) With pre-copy, first the image of the running vport: DATA, END
-	 * with "more", LOADED; with --switchover=wait, the wait for the
-	 * command (KEEPALIVE while it lasts, and once at its end); then as
-	 * without: extract (the vport stops here; with pre-copy the stream is
-	 * the delta), DATA as it comes, END; (5) the destination restores:
-	 * LOADED or FAILED.
+	 * with "more", LOADED; then, with rounds, as long as next_stream()
+	 * says: ROUND, the delta of the running vport the same way; with
+	 * --switchover=wait, the wait for the command (KEEPALIVE while it
+	 * lasts, and once at its end); then as without: extract (the vport
+	 * stops here; with pre-copy the stream is the last delta), DATA as it
+	 * comes, END; (5) the destination restores: LOADED or FAILED.
 	 */
-	for (pass = precopy ? 0 : 1; pass < 2; pass++) {
-		int pre = pass == 0;
+	for (kind = precopy ? S_IMAGE : S_LAST;;) {
+		int pre = kind != S_LAST;
 
-		/* x holds the pre-copy's extract here, if there was one */
-		if (!pre && o.switchover_wait) {
-			code = switchover(&c, precopy ? &x : NULL, keepalive_ms);
+		/* x holds the pre-copy's last extract here, if there was one */
+		if (!pre && wait) {
+			code = switchover(&c, precopy ? &pl : NULL,
+					  keepalive_ms);
 			if (code && precopy) {
 				code = src_rollback(&c, code, R.error);
 				goto out;
@@ -300,20 +437,36 @@ int cmd_send(void)
 				goto out;
 			}
 		}
+		if (kind == S_ROUND) {
+			p = buf;
+			put32(&p, R.rounds + 1);
+			err = send_frame(&c, F_ROUND, buf, p - buf);
+			if (err) {
+				error("transfer: %s", c.err);
+				code = src_rollback(&c, err == -EINTR ?
+						    EX_SIGNAL : EX_TRANSFER,
+						    R.error);
+				goto out;
+			}
+		}
 		memset(&x, 0, sizeof(x));
 		x.sink = send_sink;
 		x.priv = &sc;
 		x.precopy = pre;
-		if (pre) {
+		x.round = kind == S_ROUND ? R.rounds + 1 : 0;
+		if (kind == S_IMAGE) {
 			phase("precopy");
 			say("accepted; pre-copying %s as it runs", o.dev);
 			t_pre = now_ms();
+		} else if (pre) {
+			say("round %d: what changed in %s", x.round, o.dev);
 		} else {
 			phase("quiesce");
 			say("%squiescing %s", precopy ? "" : "accepted; ",
 			    o.dev);
 			t_down = now_ms();
 		}
+		t_stream = now_ms();
 		err = extract(&x);
 		if (!pre && x.t_first)
 			R.t_quiesce = x.t_first - t_down;
@@ -332,7 +485,7 @@ int cmd_send(void)
 			goto out;
 		}
 		if (pre) {
-			R.precopy_bytes = x.off;
+			R.precopy_bytes += x.off;
 		} else {
 			phase("transfer");
 			R.bytes = x.off;
@@ -343,7 +496,7 @@ int cmd_send(void)
 			}
 		}
 		if (!pre && o.verify) {
-			err = mig_status(&sd, 1);
+			err = mig_status(&sd, MS_DIGEST);
 			if (err || !sd.has_digest) {
 				error("verify: source digest: %s", err ?
 				      nl_errstr(err) : "the kernel gave none");
@@ -358,7 +511,7 @@ int cmd_send(void)
 		*p++ = !pre && o.verify;
 		memcpy(p, R.src_digest, 32);
 		p += 32;
-		*p++ = pre;		/* more: the delta follows */
+		*p++ = pre;		/* more: a round or the last delta follows */
 		err = send_frame(&c, F_END, buf, p - buf);
 		t = now_ms();
 		if (!pre) {
@@ -375,7 +528,9 @@ int cmd_send(void)
 		}
 		if (f.type == F_FAILED || f.type == F_REFUSE) {
 			error("the destination failed the %srestore: %s",
-			      pre ? "pre-copy " : "", frame_text(&f, &code));
+			      kind == S_IMAGE ? "pre-copy " :
+			      kind == S_ROUND ? "round's " : "",
+			      frame_text(&f, &code));
 			code = src_rollback(&c, EX_RESTORE, R.error);
 			goto out;
 		}
@@ -386,9 +541,22 @@ int cmd_send(void)
 			goto out;
 		}
 		if (pre) {
-			R.t_precopy = now_ms() - t_pre;
-			say("pre-copied %" PRIu64 " bytes in %.1f ms", x.off,
-			    R.t_precopy);
+			t = now_ms();
+			R.t_precopy = t - t_pre;
+			if (kind == S_IMAGE)
+				say("pre-copied %" PRIu64 " bytes in %.1f ms",
+				    x.off, t - t_stream);
+			else
+				say("round %d: %" PRIu64 " bytes in %.1f ms",
+				    x.round, x.off, t - t_stream);
+			if (kind == S_ROUND)
+				R.rounds = x.round;
+			kind = next_stream(&c, &pl, &x, t - t_stream,
+					   rounds, &wait);
+			if (kind != S_ROUND && kind != S_LAST) {
+				code = src_rollback(&c, kind, R.error);
+				goto out;
+			}
 			continue;
 		}
 		R.t_restore = now_ms() - t;
@@ -405,6 +573,7 @@ int cmd_send(void)
 			say("loaded on the destination in %.1f ms",
 			    load_ns / 1e6);
 		}
+		break;
 	}
 	if (o.verify && (!R.has_dst_digest ||
 			 memcmp(R.src_digest, R.dst_digest, 32))) {

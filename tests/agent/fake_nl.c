@@ -14,7 +14,11 @@
  *
  *   FAKE_CONNS=N   connections of the vport (200); the destination's
  *                  (FAKE_DST=1) has none and every id free
- *   FAKE_CAPS=X    the adapter's capabilities (pre-copy included)
+ *   FAKE_CAPS=X    the adapter's capabilities (pre-copy and its rounds
+ *                  included)
+ *   FAKE_DIRTY=N,M,...  the slots that changed in a pre-copy, as each
+ *                  size probe (mig-status want-dirty) finds them, the last
+ *                  again from then on (none)
  *   FAKE_FAIL=...  operations that fail, comma-separated: status, extract,
  *                  restore, commit, resume, abort, finish
  *   FAKE_LOG=PATH  each operation and the state after it, a line each
@@ -36,13 +40,14 @@
 
 #define FAKE_BLOCK	(256 * 1024)
 #define FAKE_CAPS	(LMNIC_CAP_STATE_MEM | LMNIC_CAP_CONN | \
-			 LMNIC_CAP_MIGRATION | LMNIC_CAP_PRECOPY)
+			 LMNIC_CAP_MIGRATION | LMNIC_CAP_PRECOPY | \
+			 LMNIC_CAP_ROUNDS)
 
 static uint8_t *stream, *rx;
 static size_t stream_len, rx_len;
 static uint32_t state = LMNIC_MIG_STATE_RUNNING, caps = FAKE_CAPS;
 static uint32_t conns, capacity;
-static int dst, owned, loaded;
+static int dst, owned, loaded, probes;
 static uint8_t img_sha[32];
 
 static const char *const names[] = {
@@ -156,6 +161,27 @@ static struct nl_msg *reply(int cmd, size_t size)
 	return m;
 }
 
+/* N table slots in a stream: 136 bytes each, a record header per 480 */
+static uint64_t slot_bytes(uint32_t n)
+{
+	return n * 136ULL + (n + 479) / 480 * 16ULL;
+}
+
+/* the next of FAKE_DIRTY's counts */
+static uint32_t dirty(void)
+{
+	const char *v = getenv("FAKE_DIRTY");
+	uint32_t n = 0;
+
+	for (int i = 0; v && *v && i <= probes; i++) {
+		n = strtoul(v, NULL, 0);
+		v = strchr(v, ',');
+		v = v ? v + 1 : NULL;
+	}
+	probes++;
+	return n;
+}
+
 static int status(struct lmnic_nl *nl, struct nlattr **tb,
 		  int (*cb)(struct nl_msg *, void *), void *arg)
 {
@@ -193,6 +219,15 @@ static int status(struct lmnic_nl *nl, struct nlattr **tb,
 		nla_put(m, LMNIC_A_MIG_DIGEST, 32, dig);
 	if (loaded)
 		nla_put(m, LMNIC_A_MIG_IMAGE_SHA256, 32, img_sha);
+	if (tb[LMNIC_A_MIG_WANT_DIRTY] && state == LMNIC_MIG_STATE_PRECOPY &&
+	    (caps & LMNIC_CAP_ROUNDS)) {
+		uint32_t n = dirty();
+
+		/* the stream's fixed part, and the slots as records carry them */
+		nla_put_u64(m, LMNIC_A_MIG_DIRTY_BYTES, stream_len -
+			    slot_bytes(conns) + slot_bytes(n));
+		nla_put_u32(m, LMNIC_A_MIG_DIRTY_SLOTS, n);
+	}
 	nla_put_string(m, LMNIC_A_MIG_DEV_NAME, "0000:00:01.0");
 	cb(m, arg);
 	nlmsg_free(m);
@@ -208,12 +243,21 @@ static int extract(struct lmnic_nl *nl, struct nlattr **tb,
 
 	if (failing("extract"))
 		return fail(nl, "extract", -EIO);
-	if (pre ? state != LMNIC_MIG_STATE_RUNNING :
-	    state != LMNIC_MIG_STATE_RUNNING && state != LMNIC_MIG_STATE_PRECOPY)
-		return fail(nl, "extract state", -EBUSY);
-	state = pre ? LMNIC_MIG_STATE_PRECOPY : LMNIC_MIG_STATE_QUIESCED;
-	owned = 1;
-	note("extract%s", pre ? " precopy" : "");
+	if (pre && state == LMNIC_MIG_STATE_PRECOPY && owned) {
+		/* a round: the driver's answer without the capability */
+		if (!(caps & LMNIC_CAP_ROUNDS))
+			return fail(nl, "extract round", -EOPNOTSUPP);
+		note("extract round");
+	} else {
+		if (pre ? state != LMNIC_MIG_STATE_RUNNING :
+		    state != LMNIC_MIG_STATE_RUNNING &&
+		    state != LMNIC_MIG_STATE_PRECOPY)
+			return fail(nl, "extract state", -EBUSY);
+		state = pre ? LMNIC_MIG_STATE_PRECOPY :
+			LMNIC_MIG_STATE_QUIESCED;
+		owned = 1;
+		note("extract%s", pre ? " precopy" : "");
+	}
 	for (size_t off = 0; off < stream_len; off += chunk) {
 		size_t n = stream_len - off < chunk ? stream_len - off : chunk;
 		struct nl_msg *m = reply(LMNIC_CMD_VPORT_STATE_EXTRACT, n);
