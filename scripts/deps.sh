@@ -29,11 +29,11 @@ PKGS=(
 	libfdt-dev zlib1g-dev python3-venv
 	# firmware for the guests
 	qemu-system-data seabios ipxe-qemu
-	# guest userland
-	busybox-static ethtool iproute2 pciutils
+	# guest userland; criu for the workload that moves with its vport
+	busybox-static ethtool iproute2 pciutils criu nftables
 	# host-side tests and tools
 	python3-pytest libcmocka-dev libnl-3-dev libnl-genl-3-dev clang llvm-14
-	socat libssl-dev openssl
+	socat libssl-dev openssl shellcheck
 	# the tools' command lines (strace: no netlink reached), manual pages
 	# as man renders them, the dump watcher's unit
 	strace groff-base man-db systemd

@@ -93,7 +93,9 @@ def wait_pid(g, pidfile, timeout=120):
 
 @plan.guests("trio")
 def trio_guests(k):
-    return {f"mig-{s}-{k}": (k, {}) for s in ("a", "b", "p")}
+    # A and B with criu and the orchestrator: a workload moves between them
+    return {f"mig-{s}-{k}": (k, {"overlay": "criu"} if s != "p" else {})
+            for s in ("a", "b", "p")}
 
 
 @pytest.fixture(scope="module", params=MIGRATE_KERNELS)
@@ -744,6 +746,200 @@ def test_other_vport_size_refused_before_pause(trio, pool):
     finally:
         pool.drop("mig-c-stock-6.12")
         b.run("ip link set eth0 up")
+
+
+# ---- a workload moves with its vport ----------------------------------------
+
+WORKLOAD_PORT, WORKLOAD_LPORT = 7200, 40000
+# criu's network lock and its view of sockets (tests/testbed/initramfs.py)
+CRIU_MODULES = ("crc32c_generic nfnetlink libcrc32c nf_tables inet_diag tcp_diag "
+                "udp_diag unix_diag netlink_diag af_packet_diag")
+
+
+def _no_workload(*guests):
+    """No workload or checker left by a test before (the peer's port free)."""
+    for g in guests:
+        g.run("kill $(pidof lmnic-seqstream) 2>/dev/null; "
+              "i=0; while pidof lmnic-seqstream >/dev/null && [ $i -lt 50 ]; do "
+              "sleep 0.1; i=$((i+1)); done; true")
+
+
+def _criu_ready(g):
+    # modules on the stock kernels, built in on the debug one
+    g.run(f"for m in {CRIU_MODULES}; do modprobe $m 2>/dev/null; done; true")
+    g.run("mkdir -p /dev/pts && (mountpoint -q /dev/pts || "
+          "mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts)")
+    g.run("rm -rf /tmp/mv")
+
+
+def _seq(p):
+    """What the peer's checker saw of the workload's stream so far."""
+    return json.loads(p.run("cat /tmp/seq.json"))
+
+
+def _flow_packets(g):
+    """The packets the vport's entry for the workload's flow counted."""
+    out = g.run(f"lmnic-conn -j list {PCI}/1")
+    (e,) = [c for c in json.loads(out) if c["proto"] == "tcp" and
+            c["dport"] == WORKLOAD_LPORT and c["sport"] == WORKLOAD_PORT]
+    return e["packets"]
+
+
+@pytest.mark.parametrize("trio", FAULTS, indirect=True)
+def test_workload_moves_with_its_vport(trio):
+    """A workload on A (a process holding an established TCP connection to
+    the peer P from the VM address on vport 1, whose flow the vport
+    offloads) moves to B with tools/lmnic-move-workload while connections
+    churn on A: pre-copy rounds while it runs, criu's checkpoint at the
+    switchover, the vport's delta, the images, then the vport and the
+    workload at B, the address announced from there. P's byte stream goes
+    on with no reset, gap or duplicate (every byte checked), and B's
+    adapter counts the flow's packets from where A's stopped."""
+    a, b, p = trio["a"], trio["b"], trio["p"]
+    n = CONNS.get(trio["kernel"], 2000)
+    fresh(a, b, n)
+    # the VM's address lives where the workload lives: B gets it at the move
+    b.run(f"ip addr del {VM}/24 dev eth1; sysctl -qw net.ipv4.conf.eth1.arp_ignore=0")
+    _no_workload(a, b, p)
+    for g in (a, b):
+        _criu_ready(g)
+    a.run(f"lmnic-conn add eth1 tcp 10.32.0.3 {WORKLOAD_PORT} {VM} {WORKLOAD_LPORT} count")
+    p.run(f"rm -f /tmp/seq.json; lmnic-seqstream check {WORKLOAD_PORT} /tmp/seq.json "
+          "</dev/null >/tmp/seq.err 2>&1 & echo $! > /tmp/seq.pid")
+    p.run("i=0; until [ -s /tmp/seq.json ] || [ $i -gt 50 ]; do sleep 0.1; i=$((i+1)); done")
+    # the workload: a session of its own, nothing of the command agent's, and
+    # a process id B's guest does not use (criu restores it as it was)
+    a.run("echo 29999 > /proc/sys/kernel/ns_last_pid; "
+          f"setsid lmnic-seqstream send 10.32.0.3 {WORKLOAD_PORT} {WORKLOAD_LPORT} 5 "
+          "</dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &")
+    pid = a.run("pidof lmnic-seqstream").split()
+    assert len(pid) == 1, pid
+    end = time.time() + 60
+    while _seq(p)["records"] < 200 and time.time() < end:
+        time.sleep(0.5)
+    assert _seq(p)["records"] >= 200 and _flow_packets(a) > 0, (_seq(p), _flow_packets(a))
+
+    b.run("rm -f /tmp/mv-recv.*; lmnic-move-workload receive eth1 --listen "
+          f"{MGMT['b']}:4444 --images-listen {MGMT['b']}:4445 --psk-file {PSK} "
+          f"--address {VM}/24 --dir /tmp/mv >/tmp/mv-recv.out 2>/tmp/mv-recv.err "
+          "& echo $! > /tmp/mv-recv.pid")
+    b.run("i=0; until grep -qs listening /tmp/mv/agent.err /tmp/mv/agent.json || [ $i -gt 50 ]; "
+          "do sleep 0.1; i=$((i+1)); done")
+    a.run("rm -f /tmp/churn.*; (i=0; while [ ! -e /tmp/churn.stop ]; do "
+          "i=$((i+1)); lmnic-conn del eth1 $((i % 997)) >/dev/null 2>&1; "
+          "lmnic-conn add eth1 udp 10.45.$((i / 250 % 250)).$((i % 250)) 9 "
+          f"{VM} 9 count >/dev/null 2>&1; sleep 0.01; "
+          "done) >/dev/null 2>&1 & echo $! > /tmp/churn.pid")
+    before = _seq(p)
+    try:
+        rc, out = a.run_rc(f"lmnic-move-workload send eth1 {pid[0]} --to {MGMT['b']}:4444 "
+                           f"--images-to {MGMT['b']}:4445 --psk-file {PSK} "
+                           f"--address {VM}/24 --dir /tmp/mv --max-downtime 0 --max-rounds 3 "
+                           "2>/tmp/mv-send.err", timeout=300)
+    finally:
+        a.run("touch /tmp/churn.stop; wait_for=$(cat /tmp/churn.pid); "
+              "while kill -0 $wait_for 2>/dev/null; do sleep 0.1; done")
+    wait_pid(b, "/tmp/mv-recv.pid", 120)
+    logs = (out + a.run("cat /tmp/mv-send.err /tmp/mv/agent.err; "
+                        "tail -n 20 /tmp/mv/img/dump.log 2>/dev/null; true") +
+            b.run("cat /tmp/mv-recv.out /tmp/mv-recv.err /tmp/mv/agent.err; "
+                  "tail -n 20 /tmp/mv/img/restore.log 2>/dev/null; true"))
+    sent = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
+    got = [json.loads(x) for x in b.run("cat /tmp/mv-recv.out").splitlines()
+           if x.startswith("{")]
+    assert rc == 0 and sent[-1]["outcome"] == "moved", logs
+    assert got and got[-1]["outcome"] == "moved", logs
+    assert [e["step"] for e in sent if e["event"] == "step"] == \
+        ["precopy", "dump", "switchover", "images"], sent
+    assert [e["step"] for e in got if e["event"] == "step"] == \
+        ["vport", "images", "restore"], got
+    (agent,) = [e for e in sent if e["event"] == "result" and "role" not in e]
+    assert agent["ok"] and agent["rounds"] >= 1, agent
+    (resumed,) = [e for e in got if e["event"] == "resumed"]
+
+    # the workload runs at B, not at A; the vport stays finished at A
+    assert a.run("pidof lmnic-seqstream || echo none").strip() == "none"
+    # and criu's network lock is lifted: the connection lives at B now
+    assert "CRIU" not in a.run("nft list tables")
+    assert b.run("pidof lmnic-seqstream").split() == pid
+    assert status(a)["state"] == "finished" and status(b)["state"] == "running"
+    frozen = _flow_packets(a)
+    # P's stream goes on from B: every byte the one expected, no reset
+    end = time.time() + 60
+    while _seq(p)["records"] < before["records"] + 600 and time.time() < end:
+        time.sleep(0.5)
+    seen = _seq(p)
+    assert seen["bad"] == 0 and seen["first_bad"] == -1, seen
+    assert seen["end"] == "" and seen["records"] >= before["records"] + 600, (before, seen)
+    # B's adapter counts the flow's packets, from where A's stopped
+    assert _flow_packets(b) > frozen > 0, (frozen, _flow_packets(b))
+    # the table as A's was at the switchover (A's vport took no change since)
+    assert conn_list(b) == conn_list(a)
+
+    b.run("kill $(pidof lmnic-seqstream)")
+    p.run("i=0; until grep -q '\"end\": \"[a-z]' /tmp/seq.json || [ $i -gt 100 ]; do "
+          "sleep 0.1; i=$((i+1)); done")
+    final = _seq(p)
+    assert final["bad"] == 0 and final["end"] == "eof", final
+    steps = {**sent[-1]["steps_ms"], **{f"dest_{k}": v for k, v in got[-1]["steps_ms"].items()}}
+    print(f"workload moved with {agent['rounds']} pre-copy rounds: the peer's longest "
+          f"gap {final['max_gap_ms']:.0f} ms at byte {final['gap_at']} of "
+          f"{final['bytes']}; adapter downtime {agent['downtime_ms']:.1f} ms "
+          f"(destination {resumed['downtime_ms']:.1f} ms); steps {steps}")
+
+
+@pytest.mark.parametrize("trio", FAULTS, indirect=True)
+def test_workload_that_cannot_move_stays(trio):
+    """A workload criu cannot checkpoint (it holds a serial port open) does
+    not move: lmnic-move-workload aborts the pre-copy, the source's vport
+    (which never stopped) and the workload run on at A, B keeps nothing,
+    and P's stream goes on from A, every byte as expected."""
+    a, b, p = trio["a"], trio["b"], trio["p"]
+    fresh(a, b, 100)
+    b.run(f"ip addr del {VM}/24 dev eth1; sysctl -qw net.ipv4.conf.eth1.arp_ignore=0")
+    _no_workload(a, b, p)
+    for g in (a, b):
+        _criu_ready(g)
+    conns = conn_list(a)
+    p.run(f"rm -f /tmp/seq.json; lmnic-seqstream check {WORKLOAD_PORT} /tmp/seq.json "
+          "</dev/null >/tmp/seq.err 2>&1 & echo $! > /tmp/seq.pid")
+    p.run("i=0; until [ -s /tmp/seq.json ] || [ $i -gt 50 ]; do sleep 0.1; i=$((i+1)); done")
+    a.run(f"setsid lmnic-seqstream send 10.32.0.3 {WORKLOAD_PORT} {WORKLOAD_LPORT} 5 "
+          "</dev/null >/dev/null 2>&1 3</dev/ttyS0 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &")
+    (pid,) = a.run("pidof lmnic-seqstream").split()
+    end = time.time() + 60
+    while _seq(p)["records"] < 100 and time.time() < end:
+        time.sleep(0.5)
+    b.run("lmnic-move-workload receive eth1 --listen "
+          f"{MGMT['b']}:4444 --images-listen {MGMT['b']}:4445 --psk-file {PSK} "
+          f"--address {VM}/24 --dir /tmp/mv >/tmp/mv-recv.out 2>&1 "
+          "& echo $! > /tmp/mv-recv.pid")
+    b.run("i=0; until grep -qs listening /tmp/mv/agent.err /tmp/mv/agent.json || [ $i -gt 50 ]; "
+          "do sleep 0.1; i=$((i+1)); done")
+    rc, out = a.run_rc(f"lmnic-move-workload send eth1 {pid} --to {MGMT['b']}:4444 "
+                       f"--images-to {MGMT['b']}:4445 --psk-file {PSK} "
+                       f"--address {VM}/24 --dir /tmp/mv 2>&1", timeout=300)
+    wait_pid(b, "/tmp/mv-recv.pid", 120)
+    sent = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
+    got = [json.loads(x) for x in b.run("cat /tmp/mv-recv.out").splitlines()
+           if x.startswith("{")]
+    assert rc == 1 and sent[-1]["outcome"] == "stayed", out
+    assert [(e["step"], e["ok"]) for e in sent if e["event"] == "step"] == \
+        [("precopy", True), ("dump", False)], sent
+    assert got[-1]["outcome"] == "stayed" and got[-1]["ok"] is False, got
+    # the workload, its address and its vport are A's still
+    assert a.run("pidof lmnic-seqstream").split() == [pid]
+    assert VM in a.run("ip -4 -o addr show eth1")
+    intact(a, None, paused=False, conns=conns)
+    assert status(b)["conn_count"] == 0
+    before = _seq(p)
+    end = time.time() + 30
+    while _seq(p)["records"] < before["records"] + 200 and time.time() < end:
+        time.sleep(0.5)
+    seen = _seq(p)
+    assert seen["bad"] == 0 and seen["end"] == "", seen
+    assert seen["records"] >= before["records"] + 200, (before, seen)
+    a.run("kill $(pidof lmnic-seqstream)")
 
 
 # ---- the driver's side of a migration under faults and removal ------------

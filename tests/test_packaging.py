@@ -315,6 +315,8 @@ def test_tools_package():
     # the driver's options as an example
     assert "/lib/systemd/system/lmnic-analyze.service" in files, sorted(files)
     assert "/usr/share/doc/lmnic-tools/examples/lmnic.conf" in files, sorted(files)
+    # and the orchestrator that moves a workload with its vport
+    assert "/usr/share/doc/lmnic-tools/examples/lmnic-move-workload" in files, sorted(files)
     rc, unit = _run(["sh", "-c", f"dpkg-deb --fsys-tarfile {deb} | "
                      "tar -xOf - ./lib/systemd/system/lmnic-analyze.service"])
     assert rc == 0 and "ExecStart=/usr/sbin/lmnic-analyze --watch" in unit, unit

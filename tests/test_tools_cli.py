@@ -288,3 +288,26 @@ def test_modprobe_example():
     example = (TOP / "tools/modprobe.d/lmnic.conf").read_text()
     named = set(re.findall(r"^#?options lmnic (\w+)=", example, re.M))
     assert params and named == params, (named, params)
+
+
+# ---- the example orchestrator ------------------------------------------------
+
+MOVE = TOP / "tools/lmnic-move-workload"
+
+
+def test_move_workload_command_line():
+    """tools/lmnic-move-workload: --help on stdout with exit 0, a bad
+    command line refused with exit 2 before anything runs, and its shell is
+    POSIX sh as shellcheck reads it (the guests run it with dash)."""
+    res = subprocess.run([str(MOVE), "--help"], capture_output=True, text=True, env=ENV)
+    assert res.returncode == 0 and res.stderr == "", res
+    assert res.stdout.startswith("usage:") and "--images-to" in res.stdout, res.stdout
+    for args in ([], ["send", "eth1"], ["send", "eth1", "12x", "--to", "h:1"],
+                 ["send", "eth1", "1", "--to", "h:1", "--images-to", "h:2",
+                  "--psk-file", "k", "--address", "10.0.0.1"],
+                 ["receive", "eth1", "--bogus", "1"], ["move", "eth1"]):
+        res = subprocess.run([str(MOVE), *args], capture_output=True, text=True, env=ENV)
+        assert res.returncode == 2 and res.stdout == "" and res.stderr, (args, res)
+    res = subprocess.run(["shellcheck", "-s", "sh", str(MOVE)], capture_output=True,
+                         text=True, env=ENV)
+    assert res.returncode == 0, res.stdout + res.stderr

@@ -18,8 +18,13 @@ BINARIES = ("/bin/dash", "/usr/sbin/ethtool", "/usr/sbin/devlink",
             "/usr/bin/ip", "/usr/bin/lspci", "/usr/bin/sha256sum",
             "/usr/bin/socat", "/usr/bin/setpriv", "/usr/bin/openssl")
 DATA = ("/usr/share/misc/pci.ids", "/usr/lib/ssl/openssl.cnf")
-# Stock modules a guest may load, with what they depend on.
-STOCK_MODULES = ("e1000e", "virtio_net", "virtio_pci", "8021q")
+# Stock modules a guest may load, with what they depend on: besides the
+# baseline NICs, what criu needs for a workload's TCP connections (its
+# network lock in nf_tables, whose crc32c comes through the crypto API
+# unasked for, and the socket diag modules).
+STOCK_MODULES = ("e1000e", "virtio_net", "virtio_pci", "8021q",
+                 "crc32c_generic", "nf_tables", "inet_diag", "tcp_diag",
+                 "udp_diag", "unix_diag", "netlink_diag", "af_packet_diag")
 
 
 def _libs(binary):
@@ -43,12 +48,14 @@ def _tools():
                     "test-tools"], check=True, capture_output=True)
     for name, src in (("lmnic-membench", "bench/membench.c"),
                       ("lmnic-flood", "tests/guest/flood.c"),
+                      ("lmnic-seqstream", "tests/guest/seqstream.c"),
                       ("lmnic-failnth", "tests/guest/failnth.c")):
         subprocess.run(["gcc", "-O2", "-Wall", "-o", str(out / name),
                         str(TOP / src)], check=True, capture_output=True)
     return [out / n for n in ("lmnic-analyze", "lmnic-conn", "lmnic-migrate",
                               "lmnic-migrate-test", "lmnic-membench",
-                              "lmnic-flood", "lmnic-failnth")]
+                              "lmnic-flood", "lmnic-seqstream",
+                              "lmnic-failnth")]
 
 
 def _copy(src, root, dest=None):
@@ -148,7 +155,22 @@ def _ynl_overlay(root):
     _copy(str(spec), root, "lmnic/lmnic.yaml")
 
 
-OVERLAYS = {"ynl": _ynl_overlay}
+# Debian's criu and the example orchestrator (tools/lmnic-move-workload),
+# for the guests a workload moves between (tests/test_workload.py).
+# nft: the orchestrator lifts criu's network lock at the source once the
+# workload's connections live at the destination.
+CRIU = ("/usr/sbin/criu", "/usr/sbin/nft")
+
+
+def _criu_overlay(root):
+    for binary in CRIU:
+        _copy(binary, root)
+        for lib in _libs(binary):
+            _copy(lib, root)
+    _copy(str(TOP / "tools/lmnic-move-workload"), root, "usr/bin/lmnic-move-workload")
+
+
+OVERLAYS = {"ynl": _ynl_overlay, "criu": _criu_overlay}
 
 
 def build_with(kernel, base, overlay):
