@@ -7,12 +7,14 @@ guests."""
 
 import json
 import os
+import re
 import signal
 import socket
 import struct
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -417,6 +419,8 @@ def test_auto_is_the_default(pair):
     src, dst = pair()
     completed(src, dst)
     assert "ready" not in [e["event"] for e in src.events()]
+    # plaintext (--insecure): no cipher suite to name
+    assert "cipher" not in result(src) and "cipher" not in result(dst)
 
 
 def rounds_of(src):
@@ -673,6 +677,12 @@ def test_default_key(agent, tmp_path):
     finally:
         src.kill()
         dst.kill()
+    # AES-GCM where the CPU has AES-NI and PCLMULQDQ, else ChaCha20-Poly1305
+    flags = set(re.search(r"^flags\s*:(.*)$", Path("/proc/cpuinfo").read_text(),
+                          re.M).group(1).split())
+    want = ("TLS_AES_128_GCM_SHA256" if {"aes", "pclmulqdq"} <= flags
+            else "TLS_CHACHA20_POLY1305_SHA256")
+    assert result(src)["cipher"] == result(dst)["cipher"] == want, result(src)
     env = dict(os.environ, FAKE_LOG=str(tmp_path / "log"),
                LMNIC_MIGRATE_PSK_FILE=str(tmp_path / "none"))
     res = subprocess.run([agent, "send", "eth1", "--to", "127.0.0.1:9"], env=env,

@@ -69,6 +69,7 @@ enum { NC_SWITCHOVER, NC_WAIT, NC_ABORT };
 struct result {
 	const char *phase;
 	const char *reason;	/* why the switchover was called off */
+	const char *cipher;	/* the TLS cipher suite; NULL: none */
 	char error[512];
 	uint64_t bytes, total, precopy_bytes;
 	double t_handshake, t_precopy, t_quiesce, t_transfer, t_restore;

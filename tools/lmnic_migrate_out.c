@@ -332,6 +332,8 @@ int result(int code)
 		       "\"converged\":%s", R.precopy_bytes, R.rounds,
 		       R.converged < 0 ? "null" :
 		       R.converged ? "true" : "false");
+	if (R.cipher)
+		ev_str(&e, "cipher", R.cipher);
 	if (R.has_src_digest) {
 		hex(h, R.src_digest, 32);
 		ev_add(&e, ",\"source_digest\":\"%s\"", h);

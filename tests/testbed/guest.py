@@ -14,6 +14,11 @@ from pathlib import Path
 
 from .paths import ENV, FIRMWARE_DIRS, kernel_env, qemu_binary
 
+# The guests' CPU: QEMU's qemu64 with the instructions every hypervisor
+# host has, AES-NI and PCLMULQDQ among them (the migration agent's TLS then
+# runs AES-GCM in hardware, as it does on a host), all emulated by TCG.
+CPU = "qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+aes,+pclmulqdq"
+
 # Anything here in a guest's console log is a kernel splat.
 # Reports, not the boot banners of the debug options ("RCU lockdep checking
 # is enabled", "DMA-API: preallocated ...", "kmemleak: Kernel memory leak
@@ -64,7 +69,8 @@ class Guest:
             if p.exists():
                 p.unlink()
         args = [
-            qemu_binary(), "-machine", "q35", "-accel", "tcg", "-m", str(mem_mb),
+            qemu_binary(), "-machine", "q35", "-accel", "tcg", "-cpu", CPU,
+            "-m", str(mem_mb),
             "-smp", str(smp), "-nodefaults", "-display", "none", "-no-reboot",
             "-kernel", kenv["BZIMAGE"], "-initrd", str(initrd),
             "-append", f"console=ttyS0 panic=-1 oops=panic lmnic.name={name}",
