@@ -7,7 +7,11 @@
   to vport 2 of the same adapter, in the adapter's native image: with
   pre-copy (the default: the image travels while the vport runs, the
   downtime carries the delta) and stop-and-copy (--no-precopy: the whole
-  image inside the downtime);
+  image inside the downtime), both idle and with the pre-copy under a
+  steady churn of the source's table (lmnic-churn, bench/churn.c: 1,000
+  conn-add/conn-del requests a second), with the rounds it took to converge
+  (--max-downtime 50, the default) and the TLS cipher suite the agents
+  chose;
 - the same state re-applied item by item through the lmnic family on a
   free vport (semantic replay: one conn-add per connection, the requests a
   replaying agent makes; reading them from the source is not counted);
@@ -17,7 +21,7 @@
   against one memcpy() of the same number of bytes in the same guest
   (lmnic-membench).
 
-usage: bench/migrate.py [--kernel K] [--conns 1024,65536,262144]
+usage: bench/migrate.py [--kernel K] [--conns 1024,65536,262144] [--churn 1000]
 """
 
 import argparse
@@ -47,8 +51,9 @@ def result(text):
 
 
 def fresh(g, maxc, n):
-    """The module reloaded; vport 1 offloads N connections."""
-    g.run(f"rmmod lmnic 2>/dev/null; insmod /lmnic/lmnic.ko max_conns={maxc}")
+    """The module reloaded; vport 1 offloads N connections (and has room
+    for the churn's own)."""
+    g.run(f"rmmod lmnic 2>/dev/null; insmod /lmnic/lmnic.ko max_conns={maxc + 1024}")
     for v in range(4):
         g.run(f"ip link set eth{v} up")
     g.run(f"lmnic-conn bulk {PCI}/1 {n} 10.9.1.2 >/dev/null", timeout=1800)
@@ -72,6 +77,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernel", default="stock-6.12")
     ap.add_argument("--conns", default="1024,65536,262144")
+    ap.add_argument("--churn", type=int, default=1000,
+                    help="changes a second to the source's table (0: none)")
     args = ap.parse_args()
     sizes = [int(x) for x in args.conns.split(",")]
     maxc = max(sizes)
@@ -89,6 +96,19 @@ def main():
             fresh(g, maxc, n)
             pre = migrate(g)
             r["pre"] = pre
+            # the same under churn: rounds until the delta fits 50 ms
+            if args.churn:
+                fresh(g, maxc, n)
+                g.run(f"lmnic-churn eth1 {args.churn} 10.9.1.2 > /tmp/churn.json "
+                      "2>&1 & echo $! > /tmp/churn.pid; sleep 2")
+                try:
+                    r["churn"] = migrate(g)
+                finally:
+                    g.run("kill $(cat /tmp/churn.pid); "
+                          "while kill -0 $(cat /tmp/churn.pid) 2>/dev/null; do sleep 0.1; done")
+                c = json.loads(g.run("cat /tmp/churn.json"))
+                # the rate while the source ran: refused once it stopped
+                r["churn_rate"] = c["rate"]
             # native, stop and copy: the whole image inside the downtime
             fresh(g, maxc, n)
             r["stop"] = migrate(g, "--no-precopy")
@@ -112,21 +132,31 @@ def main():
     finally:
         pool.close()
 
-    print(f"{'conns':>7} {'image MiB':>9} {'pre-copy ms':>11} {'downtime ms':>11} "
-          f"{'stop&copy ms':>12} {'replay ms':>9} {'replay/native':>13} "
-          f"{'extract+restore ms':>18} {'memcpy ms':>9} {'x memcpy':>8}")
+    print(f"{'conns':>7} {'image MiB':>9} {'pre-copy ms':>11} {'rounds':>6} "
+          f"{'downtime ms':>11} {'churn/s':>7} {'rounds':>6} {'converged':>9} "
+          f"{'downtime ms':>11} {'stop&copy ms':>12} {'replay ms':>9} "
+          f"{'replay/native':>13} {'extract+restore ms':>18} {'memcpy ms':>9} "
+          f"{'x memcpy':>8}")
     for r in rows:
         down = r["pre"]["downtime_ms"]
         xr = r["extract"] + r["restore"]
+        ch = r.get("churn")
+        churn = (f"{r['churn_rate']:>7.0f} {ch['rounds']:>6} {str(ch['converged']):>9} "
+                 f"{ch['downtime_ms']:>11.1f}" if ch else f"{'-':>7} {'-':>6} {'-':>9} {'-':>11}")
         print(f"{r['n']:>7} {r['bytes'] / 2**20:>9.2f} "
-              f"{r['pre']['timings_ms']['precopy']:>11.1f} {down:>11.1f} "
+              f"{r['pre']['timings_ms']['precopy']:>11.1f} {r['pre']['rounds']:>6} "
+              f"{down:>11.1f} {churn} "
               f"{r['stop']['downtime_ms']:>12.1f} {r['replay']:>9.0f} "
               f"{r['replay'] / down:>13.1f} {xr:>18.1f} {r['memcpy']:>9.2f} "
               f"{xr / r['memcpy']:>8.1f}")
+    print(f"  cipher suite: {rows[0]['stop'].get('cipher', 'none')}")
     for r in rows:
-        for mode in ("pre", "stop"):
+        for mode, what in (("pre", "pre-copy"), ("churn", "pre-copy under churn"),
+                           ("stop", "stop and copy")):
+            if mode not in r:
+                continue
             t = r[mode]["timings_ms"]
-            print(f"  {r['n']} connections, {'pre-copy' if mode == 'pre' else 'stop and copy'}"
+            print(f"  {r['n']} connections, {what}"
                   f" ({r[mode]['bytes']} bytes in the downtime), phases (ms): " +
                   ", ".join(f"{k} {v:.1f}" for k, v in t.items()))
         print(f"  {r['n']} connections, extract {r['extract']:.1f} ms, "

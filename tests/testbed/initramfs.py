@@ -41,7 +41,7 @@ def _libs(binary):
 def _tools():
     """lmnic's own tools (tools/), built for the host and the guests; the
     agent with the suite's fault-injection points (lmnic-migrate-test); the
-    benchmarks' yardstick (bench/membench.c), the stress tests' flood
+    benchmarks' yardstick (bench/membench.c) and churn (bench/churn.c), the stress tests' flood
     (tests/guest/flood.c) and fault injector (tests/guest/failnth.c)."""
     out = BUILD / "host/tools"
     subprocess.run(["make", "-s", "-C", str(TOP / "tools"), f"O={out}", "all",
@@ -52,10 +52,20 @@ def _tools():
                       ("lmnic-failnth", "tests/guest/failnth.c")):
         subprocess.run(["gcc", "-O2", "-Wall", "-o", str(out / name),
                         str(TOP / src)], check=True, capture_output=True)
+    # the migration benchmark's churn, with the tools' netlink helpers
+    t = TOP / "tools"
+    subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter",
+                    f"-I{TOP / 'include'}", f"-I{TOP / 'include/uapi'}", f"-I{t}",
+                    "-I/usr/include/libnl3", "-o", str(out / "lmnic-churn"),
+                    str(TOP / "bench/churn.c")] +
+                   [str(t / f) for f in ("lmnic_nl.c", "lmnic_nl_attr.c",
+                                         "lmnic_nl_policy.c", "lmnic_cli.c",
+                                         "lmnic_json.c")] +
+                   ["-lnl-genl-3", "-lnl-3"], check=True, capture_output=True)
     return [out / n for n in ("lmnic-analyze", "lmnic-conn", "lmnic-migrate",
                               "lmnic-migrate-test", "lmnic-membench",
                               "lmnic-flood", "lmnic-seqstream",
-                              "lmnic-failnth")]
+                              "lmnic-failnth", "lmnic-churn")]
 
 
 def _copy(src, root, dest=None):
