@@ -296,12 +296,17 @@ MOVE = TOP / "tools/lmnic-move-workload"
 
 
 def test_move_workload_command_line():
-    """tools/lmnic-move-workload: --help on stdout with exit 0, a bad
+    """tools/lmnic-move-workload: --help on stdout with exit 0, --version
+    as the other tools print it (the release of lmnic_version.h), a bad
     command line refused with exit 2 before anything runs, and its shell is
     POSIX sh as shellcheck reads it (the guests run it with dash)."""
     res = subprocess.run([str(MOVE), "--help"], capture_output=True, text=True, env=ENV)
     assert res.returncode == 0 and res.stderr == "", res
     assert res.stdout.startswith("usage:") and "--images-to" in res.stdout, res.stdout
+    for arg in ("-V", "--version"):
+        res = subprocess.run([str(MOVE), arg], capture_output=True, text=True, env=ENV)
+        assert res.returncode == 0 and res.stderr == "", res
+        assert res.stdout == f"lmnic-move-workload (lmnic) {VERSION}\n", res.stdout
     for args in ([], ["send", "eth1"], ["send", "eth1", "12x", "--to", "h:1"],
                  ["send", "eth1", "1", "--to", "h:1", "--images-to", "h:2",
                   "--psk-file", "k", "--address", "10.0.0.1"],
