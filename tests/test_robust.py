@@ -202,10 +202,20 @@ def test_reconfig_under_floods(duo):
         g.run(f"lmnic-flood {dst} 9 0 {rate} > /tmp/flood.out 2>&1 & "
               "echo $! > /tmp/flood.pid")
     rounds = 0
+    slowest = (0, "")
     end = time.time() + STRESS
     try:
         while rounds < (1 if debug else 3) or time.time() < end:
-            b.run(" && ".join(RECONFIG), timeout=300)
+            # each change is timed, so a slow round says which change it was
+            steps = b.run(" && ".join(
+                f"t=$(cut -d' ' -f1 /proc/uptime) && {c} && "
+                f"echo \"$t $(cut -d' ' -f1 /proc/uptime) {c}\""
+                for c in RECONFIG), timeout=300)
+            for line in steps.splitlines():
+                t0, t1, what = line.split(" ", 2)
+                ms = round((float(t1) - float(t0)) * 1000)
+                print(f"round {rounds}: {ms} ms {what}")
+                slowest = max(slowest, (ms, what))
             rounds += 1
     finally:
         for g in (a, b):
@@ -213,7 +223,8 @@ def test_reconfig_under_floods(duo):
         b.run("touch /tmp/rb.stop; i=0; while [ $i -lt 50 ] && ! grep -q samples "
               "/tmp/rb.mono; do sleep 0.2; i=$((i+1)); done")
     mono = b.run("cat /tmp/rb.mono")
-    print(f"{rounds} rounds of {len(RECONFIG)} changes; {mono.strip()}; "
+    print(f"{rounds} rounds of {len(RECONFIG)} changes, slowest {slowest[1]!r} "
+          f"{slowest[0]} ms; {mono.strip()}; "
           f"B sent {b.run('cat /tmp/flood.out').strip()}")
     m = re.search(r"samples (\d+) backwards (\d+)", mono)
     assert m and int(m.group(2)) == 0, mono
