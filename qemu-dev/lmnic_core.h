@@ -139,6 +139,21 @@ void lmnic_vp_sections(LmnicState *s, struct lmnic_sm_vport_hdr *h);
 void lmnic_vp_restart(LmnicState *s, unsigned v);
 void lmnic_vec_raise(LmnicState *s, unsigned n);
 
+/* lmnic_sha256.c: SHA-256, on the host's SHA extensions where ACCEL allows */
+#define LMNIC_SHA256_LEN    32
+
+typedef struct LmnicSha256 {
+    GChecksum *glib;        /* without the SHA extensions */
+    uint32_t state[8];
+    uint8_t block[64];
+    size_t fill;
+    uint64_t len;
+} LmnicSha256;
+
+void lmnic_sha256_init(LmnicSha256 *h, bool accel);
+void lmnic_sha256_update(LmnicSha256 *h, const void *buf, size_t len);
+void lmnic_sha256_final(LmnicSha256 *h, uint8_t digest[LMNIC_SHA256_LEN]);
+
 /* lmnic_conn.c */
 int64_t lmnic_now_ns(LmnicState *s);
 uint32_t lmnic_conn_check(const struct lmnic_conn *c);

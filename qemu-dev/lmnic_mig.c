@@ -21,8 +21,6 @@
 
 #include "lmnic_core.h"
 
-#define LMNIC_SHA256_LEN    32
-
 /* A chunk directory and a position in the image it describes. */
 typedef struct LmnicMigIo {
     LmnicState *s;
@@ -31,7 +29,7 @@ typedef struct LmnicMigIo {
     uint32_t num_chunks;
     unsigned shift;
     uint64_t off;           /* image bytes moved so far */
-    GChecksum *sum;         /* SAVE: of the bytes written */
+    LmnicSha256 *sum;       /* SAVE: of the bytes written */
     bool failed;            /* a DMA failed */
 } LmnicMigIo;
 
@@ -184,7 +182,7 @@ static void lmnic_mig_dma(LmnicMigIo *io, void *buf, uint64_t len,
 
 static void lmnic_mig_put(LmnicMigIo *io, const void *buf, uint64_t len)
 {
-    g_checksum_update(io->sum, buf, len);
+    lmnic_sha256_update(io->sum, buf, len);
     lmnic_mig_dma(io, (void *)buf, len, DMA_DIRECTION_FROM_DEVICE);
 }
 
@@ -350,8 +348,8 @@ static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
     g_autofree struct lmnic_img_slot *merged = NULL;
     LmnicMigSnap *sn = s->mig_snap[v];
     uint8_t digest[LMNIC_SHA256_LEN];
-    gsize dlen = sizeof(digest);
     uint32_t used, records, i, n = 0, found = 0;
+    LmnicSha256 sum;
     uint64_t size;
     LmnicMigIo io;
     uint16_t st;
@@ -402,7 +400,8 @@ static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
         }
     }
 
-    io.sum = g_checksum_new(G_CHECKSUM_SHA256);
+    lmnic_sha256_init(&sum, true);
+    io.sum = &sum;
     lmnic_mig_record(&io, LMNIC_REC_VPORT_HDR, 0, 0, blk,
                      sizeof(struct lmnic_sm_vport_hdr));
     for (i = 0; i < lmnic_layout1_len; i++) {
@@ -440,8 +439,7 @@ static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
         lmnic_mig_record(&io, LMNIC_REC_CONN_SLOTS, 0, n, buf,
                          n * sizeof(*buf));
     }
-    g_checksum_get_digest(io.sum, digest, &dlen);
-    g_checksum_free(io.sum);
+    lmnic_sha256_final(&sum, digest);
     if (found != used) {
         qemu_log_mask(LOG_GUEST_ERROR, "lmnic: vport %u: table holds %u "
                       "slots, its header counts %u\n", v, found, used);
@@ -812,9 +810,8 @@ static uint16_t lmnic_mig_load_buf(LmnicState *s, unsigned v,
 {
     bool delta = d->p.mig.flags & LMNIC_MIGF_DELTA;
     uint8_t digest[LMNIC_SHA256_LEN];
-    gsize dlen = sizeof(digest);
     LmnicMigImage im = { 0 };
-    GChecksum *sum;
+    LmnicSha256 sum;
     uint32_t rec = 0;
     unsigned why;
 
@@ -827,10 +824,9 @@ static uint16_t lmnic_mig_load_buf(LmnicState *s, unsigned v,
     im.slots = g_array_new(false, false, sizeof(LmnicMigSlots));
     why = lmnic_mig_walk(s, img, size, &im, &rec);
     if (!why) {
-        sum = g_checksum_new(G_CHECKSUM_SHA256);
-        g_checksum_update(sum, img, size);
-        g_checksum_get_digest(sum, digest, &dlen);
-        g_checksum_free(sum);
+        lmnic_sha256_init(&sum, true);
+        lmnic_sha256_update(&sum, img, size);
+        lmnic_sha256_final(&sum, digest);
         if (memcmp(digest, io->sha256, sizeof(digest))) {
             why = LMNIC_LOADE_DIGEST;
             rec = 0;
@@ -922,14 +918,14 @@ static uint16_t lmnic_mig_resume(LmnicState *s, unsigned v)
     return LMNIC_AQS_OK;
 }
 
-static void lmnic_mig_sum_zeroes(GChecksum *sum, uint64_t len)
+static void lmnic_mig_sum_zeroes(LmnicSha256 *sum, uint64_t len)
 {
     static const uint8_t zeroes[4096];
 
     while (len) {
         uint64_t n = MIN(len, sizeof(zeroes));
 
-        g_checksum_update(sum, zeroes, n);
+        lmnic_sha256_update(sum, zeroes, n);
         len -= n;
     }
 }
@@ -943,28 +939,26 @@ static uint16_t lmnic_mig_digest(LmnicState *s, unsigned v,
 {
     const uint8_t *blk = lmnic_vp_block(s, v);
     struct lmnic_sm_vport_hdr h = *lmnic_mig_hdr(s, v);
-    gsize dlen = LMNIC_SHA256_LEN;
     uint64_t off = sizeof(h);
-    GChecksum *sum;
+    LmnicSha256 sum;
     unsigned i;
 
-    sum = g_checksum_new(G_CHECKSUM_SHA256);
+    lmnic_sha256_init(&sum, true);
     h.vport = 0;
     h.state = 0;
-    g_checksum_update(sum, (const uint8_t *)&h, sizeof(h));
+    lmnic_sha256_update(&sum, &h, sizeof(h));
     for (i = 0; i < lmnic_layout1_len; i++) {
         const struct lmnic_sm_layout_entry *e = &lmnic_layout1[i];
 
         if (e->flags & LMNIC_SECF_HOST) {
-            g_checksum_update(sum, blk + off, e->offset - off);
-            lmnic_mig_sum_zeroes(sum, e->size);
+            lmnic_sha256_update(&sum, blk + off, e->offset - off);
+            lmnic_mig_sum_zeroes(&sum, e->size);
             off = e->offset + e->size;
         }
     }
-    g_checksum_update(sum, blk + off, s->vport_block - off);
+    lmnic_sha256_update(&sum, blk + off, s->vport_block - off);
     memset(d->p.raw, 0, sizeof(d->p.raw));
-    g_checksum_get_digest(sum, d->p.raw, &dlen);
-    g_checksum_free(sum);
+    lmnic_sha256_final(&sum, d->p.raw);
     trace_lmnic_mig_digest(v);
     return LMNIC_AQS_OK;
 }

@@ -51,7 +51,7 @@ LLVM_PROFILE_FILE="$out/cov-%p.profraw" "$bin/fuzz-model-cov" -runs=0 \
 llvm-profdata-14 merge -sparse "$out"/cov-*.profraw -o "$out/cov.profdata"
 llvm-cov-14 report "$bin/fuzz-model-cov" -instr-profile="$out/cov.profdata" \
 	"$top"/qemu-dev/lmnic_core.c "$top"/qemu-dev/lmnic_conn.c \
-	"$top"/qemu-dev/lmnic_mig.c | tee "$out/coverage.txt"
+	"$top"/qemu-dev/lmnic_mig.c "$top"/qemu-dev/lmnic_sha256.c | tee "$out/coverage.txt"
 
 echo "conn-diff: $sequences sequences, a random seed"
 "$bin/conn-diff" --random --sequences "$sequences" \

@@ -774,3 +774,23 @@ uint32_t mh_conn_capacity(ModelHost *h)
 {
     return h->s->conn_capacity;
 }
+
+bool mh_sha256(const void *buf, size_t len, size_t split, bool accel,
+               uint8_t digest[32])
+{
+    const uint8_t *p = buf;
+    LmnicSha256 h;
+    bool used;
+
+    lmnic_sha256_init(&h, accel);
+    used = !h.glib;
+    while (len) {
+        size_t n = split ? MIN(split, len) : len;
+
+        lmnic_sha256_update(&h, p, n);
+        p += n;
+        len -= n;
+    }
+    lmnic_sha256_final(&h, digest);
+    return used;
+}

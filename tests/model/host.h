@@ -80,6 +80,12 @@ int mh_inject_fault(ModelHost *h, const char *fault, char *err, size_t len);
  * inside its own memory and terminate.
  */
 uint8_t *mh_state(ModelHost *h);
+/*
+ * SHA-256 of BUF as the model computes it, in updates of SPLIT bytes (0:
+ * one), on the host's SHA extensions if ACCEL; whether it used them.
+ */
+bool mh_sha256(const void *buf, size_t len, size_t split, bool accel,
+               uint8_t digest[32]);
 uint32_t mh_vport_block(ModelHost *h);
 uint32_t mh_conn_capacity(ModelHost *h);
 
