@@ -484,13 +484,44 @@ def test_rounds_stop(pair, dirty, rounds, args):
 
 def test_converged_by_default(pair):
     """The default --max-downtime (50 ms) holds what the fake's loopback
-    moves at once: the switchover follows the image, converged."""
+    moves at once. After the image alone the estimate is a floor (the
+    adapters' own times of a delta are not known): slots changed, so one
+    round measures them (calibrating), then the switchover, converged."""
     src, dst = pair(FAKE_DIRTY="50")
     completed(src, dst)
     ev = rounds_of(src)
-    assert len(ev) == 1 and ev[0]["converged"] is True, ev
-    assert ev[0]["decision"] == "switchover" and ev[0]["dirty_slots"] == 50, ev
-    assert result(src)["rounds"] == 0 and result(src)["converged"] is True
+    assert [e["decision"] for e in ev] == ["round", "switchover"], ev
+    assert [e["calibrating"] for e in ev] == [True, False], ev
+    assert ev[0]["converged"] is None and ev[0]["expected_downtime_ms"] <= 50, ev
+    assert ev[1]["converged"] is True and ev[1]["dirty_slots"] == 50, ev
+    assert result(src)["rounds"] == result(dst)["rounds"] == 1
+    assert result(src)["converged"] is True
+
+
+def test_calibrating_round_finds_a_slow_delta(pair):
+    """The image's rate says a delta fits, the calibrating round shows
+    that a delta costs more (the destination's load of a delta takes 60 ms
+    more, FAKE_DELTA_MS): the expected downtime counts that time, over 50
+    ms, and the pre-copy goes on in rounds."""
+    src, dst = pair(["--max-rounds", "2"], dst_env={"FAKE_DELTA_MS": "60"},
+                    FAKE_DIRTY="50")
+    completed(src, dst)
+    ev = rounds_of(src)
+    assert [e["calibrating"] for e in ev] == [True, False, False], ev
+    assert [e["decision"] for e in ev] == ["round", "round", "switchover"], ev
+    for e in ev[1:]:
+        assert e["expected_downtime_ms"] > 60 and e["converged"] is False, e
+    assert result(src)["rounds"] == 2 and result(src)["converged"] is False
+
+
+def test_no_calibrating_round_without_changes(pair):
+    """Nothing changed since the image: no round to measure anything, the
+    switchover follows the image."""
+    src, dst = pair(FAKE_DIRTY="0")
+    completed(src, dst)
+    ev = rounds_of(src)
+    assert [(e["decision"], e["calibrating"]) for e in ev] == [("switchover", False)], ev
+    assert result(src)["rounds"] == 0
 
 
 def test_not_converged_abort(pair):

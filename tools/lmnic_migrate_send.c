@@ -117,6 +117,7 @@ struct plan {
 	uint32_t slots;		/* table slots the image and rounds carried */
 	uint32_t dirty_slots, prev_slots;
 	int has_dirty, stalled;
+	int measured;		/* a round measured the adapters' own times */
 };
 
 enum { S_IMAGE, S_ROUND, S_LAST };
@@ -126,8 +127,11 @@ enum { S_IMAGE, S_ROUND, S_LAST };
  * with rounds if ROUNDS: size what changed (the adapter's dirty set) and
  * choose the next stream, S_ROUND or S_LAST; the round event says why. The
  * expected downtime of the last delta is its bytes at the image's rate,
- * plus the last stream's time beyond its bytes at that rate (commands and
- * load), plus two round trips (finish, GO and RESUMED). Sets *WAIT if the
+ * plus the last round's time beyond its bytes at that rate (commands and
+ * load), plus two round trips (finish, GO and RESUMED). After the image
+ * alone that time is not known, and the estimate is a floor: where slots
+ * changed and rounds are allowed, a first round measures it (calibrating)
+ * whatever the floor says. Sets *WAIT if the
  * switchover must wait for a command (--if-not-converged=wait). Returns
  * S_ROUND, S_LAST, or the exit code to give up with (--if-not-converged=
  * abort, the error said).
@@ -140,7 +144,7 @@ static int next_stream(struct conn *c, struct plan *pl,
 	const char *decision = "switchover";
 	struct mig_status s;
 	struct event e;
-	int next = S_LAST, conv = -1;
+	int next = S_LAST, conv = -1, calibrating = 0;
 
 	if (!x->round)
 		pl->rate = ms > 0 ? x->off / ms : -1;
@@ -150,6 +154,8 @@ static int next_stream(struct conn *c, struct plan *pl,
 	pl->overhead = 0;
 	if (pl->rate > 0 && ms > x->off / pl->rate)
 		pl->overhead = ms - x->off / pl->rate;
+	if (x->round)
+		pl->measured = 1;
 	pl->has_dirty = 0;
 	if (rounds && !mig_status(&s, MS_DIRTY) && s.has_dirty) {
 		pl->has_dirty = 1;
@@ -167,7 +173,14 @@ static int next_stream(struct conn *c, struct plan *pl,
 		pl->expect = pl->overhead + floor_ms + 2 * (rtt > 0 ? rtt : 0);
 		conv = pl->expect <= o.max_downtime;
 	}
-	if (!pl->has_dirty || conv != 0 || !pl->dirty_slots) {
+	if (conv == 1 && pl->has_dirty && pl->dirty_slots && !pl->measured &&
+	    R.rounds < o.max_rounds) {
+		/* the floor fits: a round tells what a delta really costs */
+		calibrating = 1;
+		conv = -1;
+		next = S_ROUND;
+		decision = "round";
+	} else if (!pl->has_dirty || conv != 0 || !pl->dirty_slots) {
 		/* no rounds; in the bound; or nothing a round could carry */
 	} else if (R.rounds < o.max_rounds && pl->stalled < 2) {
 		next = S_ROUND;
@@ -194,11 +207,17 @@ static int next_stream(struct conn *c, struct plan *pl,
 		ev_add(&e, ",\"delta_bytes\":null,\"dirty_slots\":null");
 	ev_num(&e, "expected_downtime_ms", pl->expect);
 	ev_add(&e, ",\"max_downtime_ms\":%d,\"converged\":%s,"
-	       "\"decision\":\"%s\"", o.max_downtime,
+	       "\"decision\":\"%s\",\"calibrating\":%s", o.max_downtime,
 	       !pl->has_dirty || conv < 0 ? "null" : conv ? "true" : "false",
-	       decision);
+	       decision, calibrating ? "true" : "false");
 	ev_end(&e);
 
+	if (calibrating) {
+		say("%u slots changed (a delta of %" PRIu64 " bytes): at least "
+		    "%.1f ms; round %d measures the adapters' own times",
+		    pl->dirty_slots, pl->delta_bytes, pl->expect, R.rounds + 1);
+		return S_ROUND;
+	}
 	if (next == S_ROUND) {
 		say("%u slots changed (a delta of %" PRIu64 " bytes): expected "
 		    "downtime %.1f ms, over %d ms: round %d", pl->dirty_slots,

@@ -19,6 +19,9 @@
  *   FAKE_DIRTY=N,M,...  the slots that changed in a pre-copy, as each
  *                  size probe (mig-status want-dirty) finds them, the last
  *                  again from then on (none)
+ *   FAKE_DELTA_MS=N  the adapter's LOAD of a delta (a round or the last)
+ *                  takes N ms more (0), a fixed time the image's rate
+ *                  does not show
  *   FAKE_FAIL=...  operations that fail, comma-separated: status, extract,
  *                  restore, commit, resume, abort, finish
  *   FAKE_LOG=PATH  each operation and the state after it, a line each
@@ -29,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/sha.h>
 
@@ -299,8 +303,12 @@ static int restore(struct lmnic_nl *nl, struct nlattr **tb,
 	state = LMNIC_MIG_STATE_RESTORING;
 	owned = 1;
 	if (tb[LMNIC_A_MIG_COMMIT]) {
+		const char *ms = getenv("FAKE_DELTA_MS");
+
 		if (failing("commit"))
 			return fail(nl, "commit", -EIO);
+		if (ms && loaded)
+			usleep(strtoul(ms, NULL, 0) * 1000);
 		SHA256(rx, rx_len, a);
 		SHA256(stream, stream_len, b);
 		if (rx_len != stream_len || memcmp(a, b, 32)) {
