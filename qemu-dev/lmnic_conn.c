@@ -751,32 +751,63 @@ void lmnic_conn_load_begin(LmnicState *s, unsigned v)
 /*
  * A slot of the image into SLOT. With REPLACE (a delta), the id the slot
  * held leaves the index, unless a slot loaded before took that id: in a
- * delta an id may move to another slot, either side of its old one.
+ * delta an id may move to another slot, either side of its old one. The
+ * ids whose region entries change (the slot's old and new) go to TOUCHED
+ * if not NULL.
  */
 void lmnic_conn_load_slot(LmnicState *s, unsigned v, uint32_t slot,
-                          const struct lmnic_conn *c, bool replace)
+                          const struct lmnic_conn *c, bool replace,
+                          GArray *touched)
 {
     struct lmnic_conn *old = lmnic_ct_slot(s, v, slot);
     __le32 *index = lmnic_ct_index(s, v);
     uint32_t id = le32_to_cpu(old->id);
 
-    if (replace && le16_to_cpu(old->flags) == LMNIC_CONNF_VALID &&
-        id < s->conn_capacity && le32_to_cpu(index[id]) == slot + 1) {
-        index[id] = 0;
+    if (le16_to_cpu(old->flags) == LMNIC_CONNF_VALID &&
+        id < s->conn_capacity) {
+        if (touched) {
+            g_array_append_val(touched, id);
+        }
+        if (replace && le32_to_cpu(index[id]) == slot + 1) {
+            index[id] = 0;
+        }
     }
     *old = *c;
     id = le32_to_cpu(c->id);
     if ((le16_to_cpu(c->flags) & LMNIC_CONNF_VALID) && id < s->conn_capacity) {
         index[id] = cpu_to_le32(slot + 1);
+        if (touched) {
+            g_array_append_val(touched, id);
+        }
     }
 }
 
-void lmnic_conn_load_end(LmnicState *s, unsigned v)
+/*
+ * After the slots: the region, if any, gets every entry slot rewritten, or
+ * with TOUCHED (a delta) the entries of those ids only, each as the table
+ * holds it now (an id without a slot as deleted). A delta then costs the
+ * region what it changed, not the table's size.
+ */
+void lmnic_conn_load_end(LmnicState *s, unsigned v, const GArray *touched)
 {
-    if (lmnic_hr_registered(s, v)) {
-        lmnic_hr_mirror_table(s, v, true);
-        lmnic_hr_header(s, v, false);
+    uint32_t i;
+
+    if (!lmnic_hr_registered(s, v)) {
+        return;
     }
+    if (!touched) {
+        lmnic_hr_mirror_table(s, v, true);
+    }
+    for (i = 0; touched && i < touched->len; i++) {
+        uint32_t id = g_array_index(touched, uint32_t, i);
+        int64_t slot = lmnic_ct_slot_of(s, v, id);
+        struct lmnic_conn gone = { 0 };
+
+        gone.id = cpu_to_le32(id);
+        lmnic_hr_mirror_all(s, v, id,
+                            slot >= 0 ? lmnic_ct_slot(s, v, slot) : &gone);
+    }
+    lmnic_hr_header(s, v, false);
 }
 
 /* ---- datapath ---------------------------------------------------------- */

@@ -174,8 +174,9 @@ void lmnic_conn_realize(LmnicState *s);
 void lmnic_conn_unrealize(LmnicState *s);
 void lmnic_conn_load_begin(LmnicState *s, unsigned v);
 void lmnic_conn_load_slot(LmnicState *s, unsigned v, uint32_t slot,
-                          const struct lmnic_conn *c, bool replace);
-void lmnic_conn_load_end(LmnicState *s, unsigned v);
+                          const struct lmnic_conn *c, bool replace,
+                          GArray *touched);
+void lmnic_conn_load_end(LmnicState *s, unsigned v, const GArray *touched);
 
 /* lmnic_mig.c */
 uint16_t lmnic_mig_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d);

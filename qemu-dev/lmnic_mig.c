@@ -773,14 +773,20 @@ static void lmnic_mig_apply_fixed(LmnicState *s, unsigned v,
     memcpy(blk, fixed, LMNIC_SM_FIXED_END);
 }
 
-/* Write a checked image into vport V's block. */
+/*
+ * Write a checked image into vport V's block; a delta's slots in place of
+ * those it names, and in the region the entries of the ids it changed.
+ */
 static void lmnic_mig_apply(LmnicState *s, unsigned v,
                             const LmnicMigImage *im, bool delta)
 {
+    g_autoptr(GArray) touched = NULL;
     unsigned i, j;
 
     lmnic_mig_apply_fixed(s, v, im);
-    if (!delta) {
+    if (delta) {
+        touched = g_array_new(false, false, sizeof(uint32_t));
+    } else {
         lmnic_conn_load_begin(s, v);
     }
     for (i = 0; i < im->slots->len; i++) {
@@ -788,10 +794,10 @@ static void lmnic_mig_apply(LmnicState *s, unsigned v,
 
         for (j = 0; j < cs->n; j++) {
             lmnic_conn_load_slot(s, v, le32_to_cpu(cs->slot[j].slot),
-                                 &cs->slot[j].conn, delta);
+                                 &cs->slot[j].conn, delta, touched);
         }
     }
-    lmnic_conn_load_end(s, v);
+    lmnic_conn_load_end(s, v, touched);
 }
 
 static uint16_t lmnic_mig_refuse(struct lmnic_aq_desc *d, unsigned why,

@@ -465,6 +465,32 @@ static uint8_t *img_section(MgImage *img, uint16_t type)
     return NULL;
 }
 
+/*
+ * Vport V's region as its table holds it now, for ids 0 .. N - 1: each
+ * entry even-numbered, a connection's body as its slot has it, a free id's
+ * all zeroes but its id.
+ */
+static void region_matches_table(MgGuest *g, ModelHost *h, unsigned v,
+                                 uint32_t n)
+{
+    const size_t body = offsetof(struct lmnic_conn, id);
+    struct lmnic_conn gone;
+    uint32_t id;
+
+    for (id = 0; id < n; id++) {
+        const struct lmnic_conn *e = mg_region_entry(g, v, id);
+        uint32_t at = le32toh(index_mem(h, v)[id]);
+        const struct lmnic_conn *c = at ? slot_mem(h, v, at - 1) : &gone;
+
+        memset(&gone, 0, sizeof(gone));
+        gone.id = htole32(id);
+        assert_non_null(e);
+        assert_false(le32toh(e->seq) & 1);
+        assert_memory_equal((const uint8_t *)e + body,
+                            (const uint8_t *)c + body, sizeof(*c) - body);
+    }
+}
+
 /* an emptied slot of a delta is all zeroes, not only flags 0 */
 static void delta_emptied_slot_is_zero(void **state)
 {
@@ -551,6 +577,7 @@ static void precopy_id_moves_between_slots(void **state)
     assert_int_equal(mg_load(&m.gb, 0, LMNIC_MIGF_DELTA, &img, &detail), 0);
     mg_image_free(&img);
     digests_equal(&f->g, &m.gb);
+    region_matches_table(&m.gb, m.hb, 0, 4);
 
     assert_int_equal(mg_conn_query(&m.gb, 0, 1, &c), 0);
     assert_memory_equal(&c.key, &k0, sizeof(k0));
@@ -580,6 +607,7 @@ static void precopy_rounds(void **state)
     struct lmnic_conn c;
     uint32_t detail, slots, i;
     uint64_t size;
+    __le32 seq;
 
     mig_start(&m);
     bring_up(f, 0, 20, 0);
@@ -600,9 +628,13 @@ static void precopy_rounds(void **state)
     assert_false(le32toh(hdr->state) & LMNIC_VPS_QUIESCED);
     assert_int_equal(mg_save(&f->g, 0, round, &img), 0);
     assert_int_equal(img.slots, 7);
+    seq = mg_region_entry(&m.gb, 0, 10)->seq;
     assert_int_equal(mg_load(&m.gb, 0, LMNIC_MIGF_DELTA, &img, &detail), 0);
     mg_image_free(&img);
     digests_equal(&f->g, &m.gb);
+    region_matches_table(&m.gb, m.hb, 0, 210);
+    /* the region's entries the delta did not change were not rewritten */
+    assert_int_equal(mg_region_entry(&m.gb, 0, 10)->seq, seq);
 
     /* nothing changed since: a round of no slot */
     assert_int_equal(mg_quiesce(&f->g, 0, round, NULL, &slots), 0);
@@ -628,6 +660,7 @@ static void precopy_rounds(void **state)
     assert_int_equal(mg_load(&m.gb, 0, LMNIC_MIGF_DELTA, &img, &detail), 0);
     mg_image_free(&img);
     digests_equal(&f->g, &m.gb);
+    region_matches_table(&m.gb, m.hb, 0, 210);
     for (i = 0; i < 210; i++) {
         bool there = (i < 20 && i != 3 && i != 4 && i != 5) ||
                      (i >= 100 && i < 105) || i == 200;
