@@ -21,6 +21,7 @@ PCI = "0000:00:01.0"
 VM = "10.32.0.100"
 MGMT = {"a": "10.31.0.1", "b": "10.31.0.2", "p": "10.31.0.3"}
 CONNS = {"debug-6.12": 300}         # offloaded on the migrating vport; else 2000
+WORKLOAD_ROUNDS = {"debug-6.12": 1}  # the workload's pre-copy rounds; else 3
 PSK = "/tmp/mig.psk"
 MIGRATE_KERNELS = [k for k in KERNELS if k != "stock-6.1"]
 
@@ -799,6 +800,7 @@ def test_workload_moves_with_its_vport(trio):
     adapter counts the flow's packets from where A's stopped."""
     a, b, p = trio["a"], trio["b"], trio["p"]
     n = CONNS.get(trio["kernel"], 2000)
+    rounds = WORKLOAD_ROUNDS.get(trio["kernel"], 3)
     fresh(a, b, n)
     # the VM's address lives where the workload lives: B gets it at the move
     b.run(f"ip addr del {VM}/24 dev eth1; sysctl -qw net.ipv4.conf.eth1.arp_ignore=0")
@@ -836,7 +838,7 @@ def test_workload_moves_with_its_vport(trio):
     try:
         rc, out = a.run_rc(f"lmnic-move-workload send eth1 {pid[0]} --to {MGMT['b']}:4444 "
                            f"--images-to {MGMT['b']}:4445 --psk-file {PSK} "
-                           f"--address {VM}/24 --dir /tmp/mv --max-downtime 0 --max-rounds 3 "
+                           f"--address {VM}/24 --dir /tmp/mv --max-downtime 0 --max-rounds {rounds} "
                            "2>/tmp/mv-send.err", timeout=300)
     finally:
         a.run("touch /tmp/churn.stop; wait_for=$(cat /tmp/churn.pid); "
