@@ -70,6 +70,11 @@ def migrate(g, extra=""):
     recv = result(g.run("cat /tmp/r.json"))
     if not (sent["ok"] and recv["ok"]):
         raise RuntimeError(f"migration failed: {sent} {recv}")
+    # the agent's last estimate of the downtime, against what it was
+    rounds = [json.loads(x) for x in out.splitlines()
+              if x.startswith("{") and '"event":"round"' in x]
+    sent["expected"] = rounds[-1]["expected_downtime_ms"] if rounds else None
+    sent["round_events"] = rounds
     return sent
 
 
@@ -156,9 +161,18 @@ def main():
             if mode not in r:
                 continue
             t = r[mode]["timings_ms"]
+            exp = r[mode].get("expected")
             print(f"  {r['n']} connections, {what}"
-                  f" ({r[mode]['bytes']} bytes in the downtime), phases (ms): " +
+                  f" ({r[mode]['bytes']} bytes in the downtime"
+                  + (f", {exp:.1f} ms expected" if exp is not None else "")
+                  + "), phases (ms): " +
                   ", ".join(f"{k} {v:.1f}" for k, v in t.items()))
+        if "churn" in r:
+            print(f"  {r['n']} connections under churn, each stream (KiB in ms, "
+                  "then the downtime expected): " + ", ".join(
+                      f"{e['stream']} {e['bytes'] / 1024:.0f} in {e['ms']:.0f} "
+                      f"({e['expected_downtime_ms']:.0f})"
+                      for e in r["churn"]["round_events"]))
         print(f"  {r['n']} connections, extract {r['extract']:.1f} ms, "
               f"restore {r['restore']:.1f} ms")
 
