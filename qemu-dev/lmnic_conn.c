@@ -41,12 +41,20 @@ static __le32 *lmnic_ct_index(LmnicState *s, unsigned v)
     return (__le32 *)(lmnic_vp_block(s, v) + LMNIC_SM_OFF_CONN_INDEX);
 }
 
+/* Slot SLOT of vport V's table, to read. */
+static const struct lmnic_conn *lmnic_ct_slot_ro(LmnicState *s, unsigned v,
+                                                 uint32_t slot)
+{
+    return (const struct lmnic_conn *)(lmnic_vp_block(s, v) +
+               lmnic_sm_conn_table_off(s->conn_capacity)) + slot;
+}
+
+/* Slot SLOT of vport V's table, to write: a pre-copy's delta looks at it. */
 static struct lmnic_conn *lmnic_ct_slot(LmnicState *s, unsigned v,
                                         uint32_t slot)
 {
-    return (struct lmnic_conn *)(lmnic_vp_block(s, v) +
-                                 lmnic_sm_conn_table_off(s->conn_capacity)) +
-           slot;
+    lmnic_mig_slot_written(s, v, slot);
+    return (struct lmnic_conn *)lmnic_ct_slot_ro(s, v, slot);
 }
 
 /*
@@ -130,6 +138,7 @@ static void lmnic_sm_discard(uint8_t *p, uint64_t len)
 
 static void lmnic_ct_clear(LmnicState *s, unsigned v)
 {
+    lmnic_mig_table_written(s, v);
     lmnic_sm_discard(lmnic_vp_block(s, v) + LMNIC_SM_OFF_CONN_INDEX,
                      s->vport_block - LMNIC_SM_OFF_CONN_INDEX);
 }
@@ -354,7 +363,7 @@ static void lmnic_ct_parity(LmnicState *s, unsigned v, uint32_t slot,
 
 static bool lmnic_ct_intact(LmnicState *s, unsigned v, uint32_t slot)
 {
-    struct lmnic_conn *c = lmnic_ct_slot(s, v, slot);
+    const struct lmnic_conn *c = lmnic_ct_slot_ro(s, v, slot);
 
     if (le32_to_cpu(c->check) == lmnic_conn_check(c)) {
         return true;
@@ -379,7 +388,7 @@ static int64_t lmnic_ct_find(LmnicState *s, unsigned v,
     unsigned i;
 
     for (i = 0; i < LMNIC_CONN_MAX_PROBE; i++) {
-        struct lmnic_conn *c = lmnic_ct_slot(s, v, slot);
+        const struct lmnic_conn *c = lmnic_ct_slot_ro(s, v, slot);
         uint16_t flags = le16_to_cpu(c->flags);
 
         if (!flags) {
@@ -435,7 +444,7 @@ static uint16_t lmnic_ct_add(LmnicState *s, unsigned v, uint32_t id,
     }
     slot = lmnic_ct_home(s, lmnic_ct_hash(s, v, &req->key));
     for (i = 0; i < LMNIC_CONN_MAX_PROBE; i++) {
-        uint16_t flags = le16_to_cpu(lmnic_ct_slot(s, v, slot)->flags);
+        uint16_t flags = le16_to_cpu(lmnic_ct_slot_ro(s, v, slot)->flags);
 
         if (!(flags & LMNIC_CONNF_VALID)) {
             free = slot;
@@ -578,7 +587,7 @@ static void lmnic_hr_mirror_table(LmnicState *s, unsigned v, bool clear)
             first = id;
         }
         if (slot >= 0) {
-            src[n] = *lmnic_ct_slot(s, v, slot);
+            src[n] = *lmnic_ct_slot_ro(s, v, slot);
         } else {
             memset(&src[n], 0, sizeof(src[n]));
             src[n].id = cpu_to_le32(id);
@@ -642,7 +651,7 @@ uint16_t lmnic_conn_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d)
         if (slot < 0) {
             return LMNIC_AQS_ENOENT;
         }
-        c = *lmnic_ct_slot(s, v, slot);
+        c = *lmnic_ct_slot_ro(s, v, slot);
         lmnic_ct_remove(s, v, id, slot);
         lmnic_hr_event(s, v, LMNIC_HR_EV_DEL, 0, id, &c.key);
         break;
@@ -658,7 +667,8 @@ uint16_t lmnic_conn_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d)
             return LMNIC_AQS_EIO;
         }
         if (pci_dma_write(pdev, le64_to_cpu(d->buf_addr),
-                          lmnic_ct_slot(s, v, slot), sizeof(c)) != MEMTX_OK) {
+                          lmnic_ct_slot_ro(s, v, slot),
+                          sizeof(c)) != MEMTX_OK) {
             return LMNIC_AQS_EIO;
         }
         break;
@@ -805,7 +815,7 @@ void lmnic_conn_load_end(LmnicState *s, unsigned v, const GArray *touched)
 
         gone.id = cpu_to_le32(id);
         lmnic_hr_mirror_all(s, v, id,
-                            slot >= 0 ? lmnic_ct_slot(s, v, slot) : &gone);
+                            slot >= 0 ? lmnic_ct_slot_ro(s, v, slot) : &gone);
     }
     lmnic_hr_header(s, v, false);
 }
@@ -875,8 +885,8 @@ static void lmnic_conn_flush_vport(LmnicState *s, unsigned v)
         if (!lmnic_ct_intact(s, v, slot)) {
             continue;
         }
-        c = lmnic_ct_slot(s, v, slot);
-        if (c->dirty) {
+        if (lmnic_ct_slot_ro(s, v, slot)->dirty) {
+            c = lmnic_ct_slot(s, v, slot);
             c->dirty = 0;
             lmnic_hr_mirror(s, v, id, c, offsetof(struct lmnic_conn, packets),
                             3 * sizeof(uint64_t));

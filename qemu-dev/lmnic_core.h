@@ -180,6 +180,8 @@ void lmnic_conn_load_end(LmnicState *s, unsigned v, const GArray *touched);
 
 /* lmnic_mig.c */
 uint16_t lmnic_mig_aq(LmnicState *s, unsigned v, struct lmnic_aq_desc *d);
+void lmnic_mig_slot_written(LmnicState *s, unsigned v, uint32_t slot);
+void lmnic_mig_table_written(LmnicState *s, unsigned v);
 void lmnic_mig_vp_reset(LmnicState *s, unsigned v);
 
 #endif

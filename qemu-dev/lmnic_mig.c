@@ -38,9 +38,15 @@ typedef struct LmnicMigIo {
  * slots of the pre-copy image, ascending, with those of every round since
  * in place of theirs; and the slots a QUIESCE with DELTA found to differ.
  */
+/*
+ * A pre-copy's view of what the destination holds: every slot of the table
+ * as the image or a round last sent it (all zeroes where it carried none),
+ * and the slots written since (lmnic_mig_slot_written()), where the table
+ * may differ from it: a delta looks at those alone.
+ */
 typedef struct LmnicMigSnap {
-    struct lmnic_img_slot *slot;
-    uint32_t n;
+    struct lmnic_conn *slot;    /* conn_capacity of them */
+    unsigned long *written;     /* conn_capacity bits */
     uint32_t *delta;        /* QUIESCE with DELTA: slots that differ */
     uint32_t num_delta;
     bool have_delta;
@@ -228,6 +234,7 @@ void lmnic_mig_vp_reset(LmnicState *s, unsigned v)
 
     if (sn) {
         g_free(sn->slot);
+        g_free(sn->written);
         g_free(sn->delta);
         g_free(sn);
         s->mig_snap[v] = NULL;
@@ -235,26 +242,46 @@ void lmnic_mig_vp_reset(LmnicState *s, unsigned v)
     s->mig_base[v] = false;
 }
 
+/* Slot SLOT of vport V's table is written: a pre-copy's delta looks at it. */
+void lmnic_mig_slot_written(LmnicState *s, unsigned v, uint32_t slot)
+{
+    LmnicMigSnap *sn = s->mig_snap[v];
+
+    if (sn && slot < s->conn_capacity) {
+        set_bit(slot, sn->written);
+    }
+}
+
+/* Every slot of vport V's table is written (cleared, or loaded anew). */
+void lmnic_mig_table_written(LmnicState *s, unsigned v)
+{
+    LmnicMigSnap *sn = s->mig_snap[v];
+
+    if (sn) {
+        bitmap_fill(sn->written, s->conn_capacity);
+    }
+}
+
 /*
  * The slots of vport V's table that differ from the pre-copy snapshot:
  * used ones that are new or changed, and the snapshot's that are empty now.
+ * Only a slot written since the snapshot can differ: the cost is what
+ * changed, not the table's size.
  */
 static void lmnic_mig_delta_scan(LmnicState *s, unsigned v, LmnicMigSnap *sn)
 {
     const struct lmnic_conn *t = lmnic_mig_table(s, v);
-    uint32_t i, k = 0, n = 0;
+    uint32_t cap = s->conn_capacity, n = 0;
+    unsigned long i;
 
     g_free(sn->delta);
-    sn->delta = g_new(uint32_t, s->conn_capacity);    /* each slot once */
-    for (i = 0; i < s->conn_capacity; i++) {
-        bool used = lmnic_mig_slot_used(&t[i]);
+    sn->delta = g_new(uint32_t, MAX(bitmap_count_one(sn->written, cap), 1));
+    for (i = find_first_bit(sn->written, cap); i < cap;
+         i = find_next_bit(sn->written, cap, i + 1)) {
+        bool was = lmnic_mig_slot_used(&sn->slot[i]);
 
-        if (k < sn->n && le32_to_cpu(sn->slot[k].slot) == i) {
-            if (!used || memcmp(&t[i], &sn->slot[k].conn, sizeof(t[i]))) {
-                sn->delta[n++] = i;
-            }
-            k++;
-        } else if (used) {
+        if (lmnic_mig_slot_used(&t[i]) ?
+            !was || memcmp(&t[i], &sn->slot[i], sizeof(t[i])) : was) {
             sn->delta[n++] = i;
         }
     }
@@ -264,35 +291,25 @@ static void lmnic_mig_delta_scan(LmnicState *s, unsigned v, LmnicMigSnap *sn)
 }
 
 /*
- * After a round: the kept slots become what the destination holds now, the
- * round's N slots IS (ascending; emptied ones all zeroes) in place of the
- * kept ones, into OUT (room for sn->n + N).
+ * After a round: its slots, as it sent them from table T, are what the
+ * destination holds now; every other slot written since equals the
+ * snapshot (the scan found no difference), so none is written any more.
  */
-static void lmnic_mig_snap_merge(LmnicMigSnap *sn,
-                                 const struct lmnic_img_slot *is, uint32_t n,
-                                 struct lmnic_img_slot *out)
+static void lmnic_mig_snap_update(LmnicState *s, LmnicMigSnap *sn,
+                                  const struct lmnic_conn *t)
 {
-    uint32_t i = 0, k = 0, m = 0;
+    uint32_t k;
 
-    while (i < sn->n || k < n) {
-        uint32_t a = i < sn->n ? le32_to_cpu(sn->slot[i].slot) : UINT32_MAX;
-        uint32_t b = k < n ? le32_to_cpu(is[k].slot) : UINT32_MAX;
+    for (k = 0; k < sn->num_delta; k++) {
+        uint32_t i = sn->delta[k];
 
-        if (a < b) {
-            out[m++] = sn->slot[i++];
-            continue;
+        if (lmnic_mig_slot_used(&t[i])) {
+            sn->slot[i] = t[i];
+        } else {
+            memset(&sn->slot[i], 0, sizeof(sn->slot[i]));
         }
-        if (a == b) {
-            i++;
-        }
-        if (lmnic_mig_slot_used(&is[k].conn)) {
-            out[m++] = is[k];
-        }
-        k++;
     }
-    g_free(sn->slot);
-    sn->slot = out;
-    sn->n = m;
+    bitmap_zero(sn->written, s->conn_capacity);
     sn->have_delta = false;
 }
 
@@ -344,8 +361,7 @@ static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
     uint8_t flags = d->p.mig.flags;
     bool round = flags == (LMNIC_MIGF_PRECOPY | LMNIC_MIGF_DELTA);
     g_autofree struct lmnic_img_slot *buf = NULL;
-    g_autofree struct lmnic_img_slot *keep = NULL;
-    g_autofree struct lmnic_img_slot *merged = NULL;
+    g_autofree struct lmnic_conn *snap = NULL;
     LmnicMigSnap *sn = s->mig_snap[v];
     uint8_t digest[LMNIC_SHA256_LEN];
     uint32_t used, records, i, n = 0, found = 0;
@@ -390,12 +406,10 @@ static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
     if (((uint64_t)io.num_chunks << io.shift) < size) {
         return LMNIC_AQS_ENOSPC;
     }
-    if (flags & LMNIC_MIGF_PRECOPY) {
-        keep = g_try_new(struct lmnic_img_slot, MAX(used, 1));
-        if (round) {
-            merged = g_try_new(struct lmnic_img_slot, MAX(sn->n + used, 1));
-        }
-        if (!keep || (round && !merged)) {
+    if (flags == LMNIC_MIGF_PRECOPY) {
+        /* the pre-copy image: the snapshot its deltas compare with */
+        snap = g_try_new(struct lmnic_conn, s->conn_capacity);
+        if (!snap) {
             return LMNIC_AQS_ENOSPC;
         }
     }
@@ -425,9 +439,6 @@ static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
             continue;
         }
         lmnic_mig_img_slot(&buf[n], slot, &t[slot]);
-        if (keep) {
-            keep[found] = buf[n];
-        }
         found++;
         if (++n == LMNIC_IMG_SLOTS_PER_REC) {
             lmnic_mig_record(&io, LMNIC_REC_CONN_SLOTS, 0, n, buf,
@@ -453,13 +464,20 @@ static uint16_t lmnic_mig_save(LmnicState *s, unsigned v,
     }
     if (round) {
         /* what the next DELTA compares with: the slots as this one sent */
-        lmnic_mig_snap_merge(sn, keep, used, g_steal_pointer(&merged));
-    } else if (flags & LMNIC_MIGF_PRECOPY) {
+        lmnic_mig_snap_update(s, sn, t);
+    } else if (snap) {
         /* what DELTA compares with: this image's slots */
+        for (i = 0; i < s->conn_capacity; i++) {
+            if (lmnic_mig_slot_used(&t[i])) {
+                snap[i] = t[i];
+            } else {
+                memset(&snap[i], 0, sizeof(snap[i]));
+            }
+        }
         lmnic_mig_vp_reset(s, v);
         sn = g_new0(LmnicMigSnap, 1);
-        sn->slot = g_steal_pointer(&keep);
-        sn->n = used;
+        sn->slot = g_steal_pointer(&snap);
+        sn->written = bitmap_new(s->conn_capacity);
         s->mig_snap[v] = sn;
     }
     d->p.mig.image_size = cpu_to_le64(size);
